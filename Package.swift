@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// The package reads in the order the data flows:
+// system libraries → tensors and kernels → layers → data → models → checkpoints → training → CLI.
+import PackageDescription
+
+let package = Package(
+    name: "fashion",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "fashion", targets: ["fashion"]),
+        .library(name: "FashionKit", targets: ["Tensor", "NN", "Data", "Models", "Checkpoint", "Training"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),  // glibc's mallopt
+
+        // MARK: Engine
+        // Float32 NCHW tensors and the kernels that compute on them (the only unsafe code).
+        .target(name: "Tensor", dependencies: [
+            .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+            .target(name: "CMalloc", condition: .when(platforms: [.linux])),
+        ], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Layers with explicit forward and backward passes, losses, optimisers.
+        .target(name: "NN", dependencies: ["Tensor"]),
+
+        // MARK: Data, models, checkpoints
+        // IDX/gzip readers, the Fashion-MNIST split and batches.
+        .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
+        // Named architectures built from NN layers.
+        .target(name: "Models", dependencies: ["NN"]),
+        // safetensors reading and writing, atomic files.
+        .target(name: "Checkpoint", dependencies: ["Tensor", "NN", "Models"]),
+
+        // MARK: Training and the command-line program
+        .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint"]),
+        .executableTarget(name: "fashion", dependencies: [
+            "Training", "Models", "Data", "Checkpoint", "Tensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["Tensor", "Checkpoint"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Data", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ],
+    // Swift 5 mode: kernels share raw buffers across threads by design (see parallelFor).
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,115 @@
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// Model weights in a safetensors file, with the architecture and class names in the metadata.
+///
+/// Tensor names are the model's dotted parameter names (`conv_1.weight`…); a training
+/// checkpoint adds the optimiser state under `optimizer.` and resume information in the metadata.
+public struct ModelCheckpoint {
+    /// Metadata key for the architecture name (`seed-cnn`).
+    public static let architectureKey = "architecture"
+    /// Metadata key for the class names, a JSON array of strings.
+    public static let classesKey = "classes"
+    /// Prefix of optimiser state tensors in training checkpoints.
+    public static let optimizerPrefix = "optimizer."
+
+    /// The architecture the weights belong to.
+    public var architecture: Models.Entry
+    /// The model, built for `architecture` and holding the loaded weights.
+    public var model: Sequential
+    /// Class names in label order.
+    public var classNames: [String]
+    /// Everything else in the metadata.
+    public var metadata: [String: String]
+    /// Optimiser state tensors (names without the `optimizer.` prefix).
+    public var optimizerState: [String: Tensor]
+
+    /// Reads `url`; the architecture comes from the metadata, or from `architecture` for files
+    /// without one (such as a plain `safetensors.torch.save_file` of a PyTorch state dict).
+    public static func load(_ url: URL, architecture override: String? = nil,
+                            defaultClassNames: [String]) throws -> ModelCheckpoint {
+        let file = try SafeTensors.read(url)
+        func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(file: url.path, problem: problem) }
+        guard let name = override ?? file.metadata[architectureKey] else {
+            throw fail("no architecture in the metadata; name one with --model")
+        }
+        let entry: Models.Entry
+        do { entry = try Models.named(name) } catch { throw fail("\(error)") }
+        var classNames = defaultClassNames
+        if let text = file.metadata[classesKey] {
+            guard let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+                throw fail("metadata 'classes' is not a JSON array of strings")
+            }
+            classNames = names
+        }
+        let model = entry.make(0)
+        var weights: [String: Tensor] = [:]
+        var optimizerState: [String: Tensor] = [:]
+        for (key, tensor) in file.tensors {
+            if key.hasPrefix(optimizerPrefix) {
+                optimizerState[String(key.dropFirst(optimizerPrefix.count))] = tensor
+            } else {
+                weights[key] = tensor
+            }
+        }
+        do { try assign(weights, to: model) } catch let error as StateMismatch {
+            throw fail("does not fit \(entry.name): \(error.description)")
+        }
+        var metadata = file.metadata
+        metadata[architectureKey] = nil
+        metadata[classesKey] = nil
+        return ModelCheckpoint(architecture: entry, model: model, classNames: classNames,
+                               metadata: metadata, optimizerState: optimizerState)
+    }
+
+    /// Writes the model's parameters and buffers (and optional optimiser state) to `url` atomically.
+    public static func save(_ model: any Layer, architecture: String, classNames: [String],
+                            metadata: [String: String] = [:], optimizerState: [String: Tensor] = [:],
+                            to url: URL) throws {
+        var file = SafeTensors(metadata: metadata)
+        file.metadata[architectureKey] = architecture
+        file.metadata[classesKey] = String(decoding: try JSONEncoder().encode(classNames), as: UTF8.self)
+        for (name, parameter) in model.parameters + model.buffers { file.tensors[name] = parameter.value }
+        for (name, tensor) in optimizerState { file.tensors[optimizerPrefix + name] = tensor }
+        try file.write(to: url)
+    }
+
+    /// Copies `tensors` into the model's parameters and buffers; every name must be present
+    /// with the right shape, and no extra names are allowed.
+    public static func assign(_ tensors: [String: Tensor], to model: any Layer) throws {
+        let slots = model.parameters + model.buffers
+        let expected = Set(slots.map(\.name))
+        let missing = expected.subtracting(tensors.keys).sorted()
+        let extra = Set(tensors.keys).subtracting(expected).sorted()
+        guard missing.isEmpty else { throw StateMismatch(description: "missing tensors \(missing.joined(separator: ", "))") }
+        guard extra.isEmpty else { throw StateMismatch(description: "unexpected tensors \(extra.joined(separator: ", "))") }
+        for (name, parameter) in slots {
+            let tensor = tensors[name]!
+            guard tensor.shape == parameter.value.shape else {
+                throw StateMismatch(description: "'\(name)' has shape \(tensor.shape), expected \(parameter.value.shape)")
+            }
+            parameter.value = tensor
+        }
+    }
+
+    /// Checks that optimiser `state` names (`<parameter>.<slot>`) refer to parameters of `model` with their shapes.
+    public static func validate(optimizerState state: [String: Tensor], for model: any Layer) throws {
+        let shapes = Dictionary(uniqueKeysWithValues: model.parameters.map { ($0.name, $0.parameter.value.shape) })
+        for (key, tensor) in state {
+            guard let dot = key.lastIndex(of: "."), let shape = shapes[String(key[..<dot])] else {
+                throw StateMismatch(description: "optimizer state '\(key)' names no parameter")
+            }
+            guard shape == tensor.shape else {
+                throw StateMismatch(description: "optimizer state '\(key)' has shape \(tensor.shape), expected \(shape)")
+            }
+        }
+    }
+}
+
+/// Tensors that do not match a model's parameters.
+public struct StateMismatch: Error, CustomStringConvertible {
+    /// What does not match.
+    public var description: String
+}

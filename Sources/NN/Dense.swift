@@ -1,0 +1,83 @@
+import Tensor
+
+/// Fully connected layer: y = x · weightᵀ + bias, with `weight` [out, in] as in PyTorch's `Linear`.
+public final class Dense: Layer {
+    /// Weights [outputFeatures, inputFeatures].
+    public let weight: Parameter
+    /// Biases [outputFeatures].
+    public let bias: Parameter
+    public let inputFeatures, outputFeatures: Int
+    private var input: Tensor?
+
+    /// A layer with Glorot-uniform weights and zero biases, as Keras's `Dense`.
+    public init(inputFeatures: Int, outputFeatures: Int, generator: inout SeededGenerator) {
+        precondition(inputFeatures > 0 && outputFeatures > 0, "Dense sizes must be positive")
+        self.inputFeatures = inputFeatures
+        self.outputFeatures = outputFeatures
+        weight = Parameter(Initializer.glorotUniform(
+            shape: [outputFeatures, inputFeatures], fanIn: inputFeatures, fanOut: outputFeatures,
+            using: &generator))
+        bias = Parameter(Tensor.zeros([outputFeatures]))
+    }
+
+    public var parameters: [NamedParameter] { [("weight", weight), ("bias", bias)] }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        precondition(inputShape.count == 2 && inputShape[1] == inputFeatures,
+                     "Dense expects [N, \(inputFeatures)], got \(inputShape)")
+        return [inputShape[0], outputFeatures]
+    }
+
+    // x: [N, in] → y: [N, out]
+    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+        let n = outputShape(for: x.shape)[0]
+        // Start from the bias in every row, then add x · weightᵀ.
+        var y = Tensor(shape: [n, outputFeatures])
+        y.scalars.withUnsafeMutableBufferPointer { yp in
+            bias.value.scalars.withUnsafeBufferPointer { bp in
+                for row in 0..<n { (yp.baseAddress! + row * outputFeatures).update(from: bp.baseAddress!, count: outputFeatures) }
+            }
+            x.scalars.withUnsafeBufferPointer { xp in
+                weight.value.scalars.withUnsafeBufferPointer { wp in
+                    sgemm(transposeA: false, transposeB: true, m: n, n: outputFeatures, k: inputFeatures,
+                          a: xp.baseAddress!, lda: inputFeatures, b: wp.baseAddress!, ldb: inputFeatures,
+                          beta: 1, c: yp.baseAddress!, ldc: outputFeatures)
+                }
+            }
+        }
+        input = phase == .training ? x : nil
+        return y
+    }
+
+    // dy: [N, out] → dx: [N, in]; dweight += dyᵀ · x, dbias += Σ_n dy.
+    public func backward(_ dy: consuming Tensor, needsInputGradient: Bool) -> Tensor {
+        guard let x = input else { preconditionFailure("Dense.backward without a training forward pass") }
+        let n = x.shape[0]
+        precondition(dy.shape == [n, outputFeatures], "Dense.backward: gradient shape \(dy.shape) does not match the output")
+        var dx = needsInputGradient ? Tensor(shape: x.shape) : Tensor.empty
+        dy.scalars.withUnsafeBufferPointer { dyp in
+            x.scalars.withUnsafeBufferPointer { xp in
+                weight.gradient.scalars.withUnsafeMutableBufferPointer { dwp in
+                    sgemm(transposeA: true, transposeB: false, m: outputFeatures, n: inputFeatures, k: n,
+                          a: dyp.baseAddress!, lda: outputFeatures, b: xp.baseAddress!, ldb: inputFeatures,
+                          beta: 1, c: dwp.baseAddress!, ldc: inputFeatures)
+                }
+            }
+            bias.gradient.scalars.withUnsafeMutableBufferPointer { dbp in
+                for row in 0..<n {
+                    for j in 0..<outputFeatures { dbp[j] += dyp[row * outputFeatures + j] }
+                }
+            }
+            if needsInputGradient {
+                weight.value.scalars.withUnsafeBufferPointer { wp in
+                    dx.scalars.withUnsafeMutableBufferPointer { dxp in
+                        sgemm(transposeA: false, transposeB: false, m: n, n: inputFeatures, k: outputFeatures,
+                              a: dyp.baseAddress!, lda: outputFeatures, b: wp.baseAddress!, ldb: inputFeatures,
+                              beta: 0, c: dxp.baseAddress!, ldc: inputFeatures)
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

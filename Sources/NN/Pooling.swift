@@ -1,0 +1,62 @@
+import Tensor
+
+/// Max pooling over square windows of NCHW input (no padding, floor output size).
+public final class MaxPool2D: Layer {
+    /// Window side.
+    public let size: Int
+    /// Step between windows (defaults to `size`).
+    public let stride: Int
+    private var inputShape: [Int] = []
+    private var argmax: [Int32] = []
+
+    /// A `size`×`size` max-pool, stepping by `stride` (default: `size`, as Keras's `MaxPooling2D`).
+    public init(size: Int, stride: Int? = nil) {
+        precondition(size > 0 && (stride ?? size) > 0, "MaxPool2D sizes must be positive")
+        self.size = size
+        self.stride = stride ?? size
+    }
+
+    func geometry(for shape: [Int]) -> ConvGeometry {
+        precondition(shape.count == 4, "MaxPool2D expects [N, C, H, W], got \(shape)")
+        return ConvGeometry(channels: shape[1], height: shape[2], width: shape[3],
+                            kernelHeight: size, kernelWidth: size, strideHeight: stride, strideWidth: stride)
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        let g = geometry(for: inputShape)
+        return [inputShape[0], inputShape[1], g.outputHeight, g.outputWidth]
+    }
+
+    // x: [N, C, H, W] → y: [N, C, P, Q]
+    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+        let g = geometry(for: x.shape)
+        var y = Tensor(shape: outputShape(for: x.shape))
+        if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }
+        x.scalars.withUnsafeBufferPointer { xp in
+            y.scalars.withUnsafeMutableBufferPointer { yp in
+                argmax.withUnsafeMutableBufferPointer { ap in
+                    maxPoolForward(xp.baseAddress!, batch: x.shape[0], geometry: g,
+                                   into: yp.baseAddress!, argmax: ap.baseAddress!)
+                }
+            }
+        }
+        inputShape = x.shape
+        return y
+    }
+
+    public func backward(_ dy: consuming Tensor, needsInputGradient: Bool) -> Tensor {
+        precondition(!inputShape.isEmpty && dy.shape == outputShape(for: inputShape),
+                     "MaxPool2D.backward: gradient shape \(dy.shape) does not match the last forward pass")
+        let g = geometry(for: inputShape)
+        var dx = Tensor(shape: inputShape)
+        dy.scalars.withUnsafeBufferPointer { dyp in
+            argmax.withUnsafeBufferPointer { ap in
+                dx.scalars.withUnsafeMutableBufferPointer { dxp in
+                    maxPoolBackward(dyp.baseAddress!, argmax: ap.baseAddress!, batch: inputShape[0],
+                                    geometry: g, into: dxp.baseAddress!)
+                }
+            }
+        }
+        return dx
+    }
+}

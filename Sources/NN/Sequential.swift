@@ -1,0 +1,61 @@
+import Dispatch
+import Tensor
+
+/// A chain of named layers applied in order; parameter names are `layerName.parameterName`.
+public final class Sequential: Layer {
+    /// The layers and their names, in the order data flows through them.
+    public let layers: [(name: String, layer: any Layer)]
+
+    /// A chain of layers; names must be unique (they prefix checkpoint keys).
+    public init(_ layers: [(String, any Layer)]) {
+        precondition(Set(layers.map(\.0)).count == layers.count, "layer names must be unique")
+        self.layers = layers.map { (name: $0.0, layer: $0.1) }
+    }
+
+    public var parameters: [NamedParameter] {
+        layers.flatMap { entry in entry.layer.parameters.map { ("\(entry.name).\($0.name)", $0.parameter) } }
+    }
+
+    public var buffers: [NamedParameter] {
+        layers.flatMap { entry in entry.layer.buffers.map { ("\(entry.name).\($0.name)", $0.parameter) } }
+    }
+
+    /// Reseeds each layer with a seed derived from `seed` and its position.
+    public func reseed(_ seed: UInt64) {
+        for (index, entry) in layers.enumerated() { entry.layer.reseed(seed &* 31 &+ UInt64(index)) }
+    }
+
+    public func outputShape(for inputShape: [Int]) -> [Int] {
+        layers.reduce(inputShape) { $1.layer.outputShape(for: $0) }
+    }
+
+    /// Seconds spent per layer (forward, backward), accumulated while `profiling` is on.
+    public var profile: [String: (forward: Double, backward: Double)] = [:]
+    /// Record per-layer times in `profile`.
+    public var profiling = false
+
+    public func forward(_ input: Tensor, phase: Phase) -> Tensor {
+        guard profiling else { return layers.reduce(input) { $1.layer.forward($0, phase: phase) } }
+        var x = input
+        for entry in layers {
+            let start = DispatchTime.now().uptimeNanoseconds
+            x = entry.layer.forward(x, phase: phase)
+            profile[entry.name, default: (0, 0)].forward += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        return x
+    }
+
+    /// Backpropagates through the layers in reverse; the first layer skips its input gradient
+    /// unless `needsInputGradient`.
+    public func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
+        var g = gradient
+        for (index, entry) in layers.enumerated().reversed() {
+            let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
+            g = entry.layer.backward(consume g, needsInputGradient: index > 0 || needsInputGradient)
+            if profiling {
+                profile[entry.name, default: (0, 0)].backward += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
+        }
+        return g
+    }
+}

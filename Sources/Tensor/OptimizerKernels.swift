@@ -1,0 +1,41 @@
+// Elementwise optimiser updates, split over threads (they are memory-bound:
+// every parameter, gradient and moment is read and written once per step).
+
+/// Adam update in PyTorch's form, for `count` elements:
+/// m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr·(m/c1) / (√(v/c2) + ε),
+/// where c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ are the bias corrections.
+public func adamUpdate(parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                       firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
+                       count: Int, learningRate lr: Float, beta1: Float, beta2: Float, epsilon: Float,
+                       correction1: Float, correction2: Float) {
+    let stepSize = lr / correction1
+    let inverseRootCorrection2 = 1 / correction2.squareRoot()
+    parallelFor(count, minimumPerThread: 65_536) { range in
+        for i in range {
+            let gi = g[i]
+            let mi = beta1 * m[i] + (1 - beta1) * gi
+            let vi = beta2 * v[i] + (1 - beta2) * gi * gi
+            m[i] = mi
+            v[i] = vi
+            p[i] -= stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
+        }
+    }
+}
+
+/// SGD with optional momentum in PyTorch's form: b ← μ·b + g (b = g on the first step);
+/// p ← p − lr·b. With μ = 0 the buffer is unused and may be nil.
+public func sgdUpdate(parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                      momentumBuffer b: UnsafeMutablePointer<Float>?, count: Int,
+                      learningRate lr: Float, momentum: Float, firstStep: Bool) {
+    parallelFor(count, minimumPerThread: 65_536) { range in
+        guard let b else {
+            for i in range { p[i] -= lr * g[i] }
+            return
+        }
+        for i in range {
+            let bi = firstStep ? g[i] : momentum * b[i] + g[i]
+            b[i] = bi
+            p[i] -= lr * bi
+        }
+    }
+}

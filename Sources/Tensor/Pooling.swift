@@ -1,0 +1,76 @@
+// Max-pooling kernels over NCHW planes. Size letters as in Convolution.swift.
+
+/// Max-pools `x` [N, C, H, W] into `y` [N, C, P, Q], recording in `argmax` the
+/// flat input index (within its plane) of each maximum, for the backward pass.
+public func maxPoolForward(_ x: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry,
+                           into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    let inPlane = g.height * g.width
+    let isPlain2x2 = g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
+        && g.padTop == 0 && g.padLeft == 0
+    parallelFor(batch * g.channels, minimumPerThread: 8) { planes in
+        for plane in planes {
+            let input = x + plane * inPlane
+            let output = y + plane * g.outputPlane
+            let index = argmax + plane * g.outputPlane
+            if isPlain2x2 {
+                maxPool2x2(input, width: g.width, rows: g.outputHeight, columns: g.outputWidth,
+                           into: output, argmax: index)
+                continue
+            }
+            for p in 0..<g.outputHeight {
+                for q in 0..<g.outputWidth {
+                    var best = -Float.infinity
+                    var bestIndex = 0
+                    for r in 0..<g.kernelHeight {
+                        let h = p * g.strideHeight - g.padTop + r
+                        if h < 0 || h >= g.height { continue }
+                        for s in 0..<g.kernelWidth {
+                            let w = q * g.strideWidth - g.padLeft + s
+                            if w < 0 || w >= g.width { continue }
+                            let v = input[h * g.width + w]
+                            if v > best || (v.isNaN && !best.isNaN) { best = v; bestIndex = h * g.width + w }
+                        }
+                    }
+                    output[p * g.outputWidth + q] = best
+                    index[p * g.outputWidth + q] = Int32(bestIndex)
+                }
+            }
+        }
+    }
+}
+
+/// Routes each output gradient `dy` [N, C, P, Q] to the input position that won the
+/// max, writing `dx` [N, C, H, W] (zeroed here first).
+public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, batch: Int,
+                            geometry g: ConvGeometry, into dx: UnsafeMutablePointer<Float>) {
+    let inPlane = g.height * g.width
+    parallelFor(batch * g.channels, minimumPerThread: 8) { planes in
+        for plane in planes {
+            let target = dx + plane * inPlane
+            target.update(repeating: 0, count: inPlane)
+            let gradient = dy + plane * g.outputPlane
+            let index = argmax + plane * g.outputPlane
+            for i in 0..<g.outputPlane { target[Int(index[i])] += gradient[i] }
+        }
+    }
+}
+
+/// The common 2×2, stride-2 case without padding, branch-free: the first maximum wins ties.
+@inline(__always)
+private func maxPool2x2(_ input: UnsafePointer<Float>, width: Int, rows: Int, columns: Int,
+                        into output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    for p in 0..<rows {
+        let top = input + 2 * p * width
+        let bottom = top + width
+        for q in 0..<columns {
+            let a = top[2 * q], b = top[2 * q + 1], c = bottom[2 * q], d = bottom[2 * q + 1]
+            let base = Int32(2 * p * width + 2 * q)
+            let upper = b > a ? b : a
+            let upperIndex = b > a ? base + 1 : base
+            let lower = d > c ? d : c
+            let lowerIndex = d > c ? base + Int32(width) + 1 : base + Int32(width)
+            output[p * columns + q] = lower > upper ? lower : upper
+            argmax[p * columns + q] = lower > upper ? lowerIndex : upperIndex
+        }
+    }
+}

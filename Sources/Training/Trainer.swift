@@ -1,0 +1,188 @@
+import Checkpoint
+import Data
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// The settings of a training run, saved as `config.json` in the run directory.
+public struct TrainingConfig: Codable, Equatable {
+    /// Architecture name (see `Models.all`).
+    public var model = "seed-cnn"
+    /// Total number of epochs.
+    public var epochs = 50
+    /// Images per gradient step.
+    public var batchSize = 64
+    /// Seed of the split, initial weights, shuffling and dropout.
+    public var seed: UInt64 = 1
+    /// Adam learning rate.
+    public var learningRate: Float = 1e-3
+    /// Use only the first `trainLimit` training images (nil: all 50,000).
+    public var trainLimit: Int?
+    /// Use only the first `validationLimit` validation images (nil: all 10,000).
+    public var validationLimit: Int?
+    /// Images held out from the 60,000 for validation.
+    public var validationCount = 10_000
+
+    /// The default configuration (the notebook's).
+    public init() {}
+}
+
+/// What a training run writes into its directory.
+public enum RunFiles {
+    /// Weights with the best validation accuracy so far.
+    public static let best = "model.safetensors"
+    /// Weights, optimiser state and progress after the last finished epoch (for `--resume`).
+    public static let last = "last.safetensors"
+    /// One CSV row per finished epoch.
+    public static let history = "history.csv"
+    /// The run's `TrainingConfig`.
+    public static let config = "config.json"
+}
+
+/// An error that stops training with a message for the user.
+public struct TrainingError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var description: String
+    /// An error with the given message.
+    public init(description: String) { self.description = description }
+}
+
+/// Trains a model with Adam on the training split, validating after every epoch and
+/// saving everything a resumed run needs, atomically, before the next epoch starts.
+public final class Trainer {
+    /// The run's settings.
+    public let config: TrainingConfig
+    /// The run directory.
+    public let directory: URL
+    /// The model being trained.
+    public let model: Sequential
+    /// Training and validation images.
+    public let train, validation: ImageSet
+    /// Where per-epoch lines go.
+    public var log: (String) -> Void = { print($0) }
+    /// Draw a live progress bar (only sensible on a terminal).
+    public var showProgress = false
+
+    private var optimizer: Adam
+    private var history = History()
+    private var bestAccuracy = -1.0
+
+    /// A trainer for `config` writing into `directory`; `train` and `validation` are already split.
+    public init(config: TrainingConfig, directory: URL, train: ImageSet, validation: ImageSet) throws {
+        guard config.epochs >= 1 else { throw TrainingError(description: "--epochs must be at least 1") }
+        guard config.batchSize >= 1 else { throw TrainingError(description: "--batch-size must be at least 1") }
+        guard train.count > 0, validation.count > 0 else {
+            throw TrainingError(description: "no training or validation images")
+        }
+        self.config = config
+        self.directory = directory
+        self.train = train
+        self.validation = validation
+        model = try Models.named(config.model).make(config.seed)
+        optimizer = Adam(learningRate: config.learningRate)
+    }
+
+    /// The records of the finished epochs.
+    public var records: [EpochRecord] { history.records }
+
+    /// Loads `last.safetensors` from the run directory: weights, optimiser state, history and best accuracy.
+    public func resume() throws {
+        let url = directory.appendingPathComponent(RunFiles.last)
+        let saved = try ModelCheckpoint.load(url, defaultClassNames: FashionMNIST.classNames)
+        guard saved.architecture.name == config.model else {
+            throw TrainingError(description: "\(url.path) holds a \(saved.architecture.name), not a \(config.model)")
+        }
+        guard let step = saved.metadata["optimizer_step"].flatMap(Int.init),
+              let best = saved.metadata["best_val_accuracy"].flatMap(Double.init),
+              let historyJSON = saved.metadata["history"],
+              let records = try? JSONDecoder().decode([EpochRecord].self, from: Data(historyJSON.utf8)) else {
+            throw TrainingError(description: "\(url.path) lacks the training state needed to resume")
+        }
+        try ModelCheckpoint.validate(optimizerState: saved.optimizerState, for: model)
+        try ModelCheckpoint.assign(Dictionary(uniqueKeysWithValues: (saved.model.parameters + saved.model.buffers)
+            .map { ($0.name, $0.parameter.value) }), to: model)
+        try optimizer.restore(state: saved.optimizerState, step: step)
+        history = History(records: records)
+        bestAccuracy = best
+    }
+
+    /// Trains from the epoch after the last finished one up to `config.epochs`.
+    public func run() throws {
+        let firstEpoch = (history.records.last?.epoch ?? 0) + 1
+        if firstEpoch > config.epochs {
+            log("already trained \(config.epochs) epochs; nothing to do")
+            return
+        }
+        try AtomicFile.write(try encodeConfig(), to: directory.appendingPathComponent(RunFiles.config))
+        for epoch in firstEpoch...config.epochs {
+            let record = trainEpoch(epoch)
+            history.records.append(record)
+            try save(record)
+            log(String(format: "epoch %3d/%d  loss %.4f  acc %6.2f%%  val_loss %.4f  val_acc %6.2f%%  %6.1fs",
+                       epoch, config.epochs, record.trainLoss, record.trainAccuracy * 100,
+                       record.validationLoss, record.validationAccuracy * 100, record.seconds))
+        }
+    }
+
+    /// One pass over the shuffled training images, then validation.
+    func trainEpoch(_ epoch: Int) -> EpochRecord {
+        // Shuffle and dropout depend only on (seed, epoch), so a resumed run repeats them exactly.
+        let epochSeed = config.seed &* 1_000_003 &+ UInt64(epoch)
+        var generator = SeededGenerator(seed: epochSeed)
+        var order = Array(0..<train.count)
+        order.shuffle(using: &generator)
+        model.reseed(epochSeed)
+
+        var bar = ProgressBar(total: train.count, label: String(format: "epoch %3d/%d", epoch, config.epochs))
+        let start = Date()
+        var totalLoss: Double = 0, correct = 0, seen = 0
+        for batchStart in stride(from: 0, to: train.count, by: config.batchSize) {
+            let indices = order[batchStart ..< min(train.count, batchStart + config.batchSize)]
+            let (images, labels) = train.batch(indices)
+            let logits = model.forward(images, phase: .training)
+            let outcome = softmaxCrossEntropy(logits: logits, labels: labels)
+            model.zeroGradients()
+            _ = model.backward(outcome.gradient, needsInputGradient: false)
+            optimizer.update(model.parameters)
+            totalLoss += Double(outcome.loss) * Double(labels.count)
+            correct += outcome.correct
+            seen += labels.count
+            if showProgress {
+                bar.update(seen, extra: String(format: " loss %.4f acc %.2f%%", totalLoss / Double(seen),
+                                               100 * Double(correct) / Double(seen)))
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        if showProgress { bar.clear() }
+        let checked = predict(model, on: validation)
+        return EpochRecord(epoch: epoch, trainLoss: totalLoss / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+                           validationLoss: Double(checked.loss), validationAccuracy: Double(checked.accuracy),
+                           seconds: seconds)
+    }
+
+    /// Writes the best weights (if improved), then the resume checkpoint, then the history.
+    func save(_ record: EpochRecord) throws {
+        var metadata = ["seed": String(config.seed), "epoch": String(record.epoch)]
+        if record.validationAccuracy > bestAccuracy {
+            bestAccuracy = record.validationAccuracy
+            metadata["val_accuracy"] = String(record.validationAccuracy)
+            try ModelCheckpoint.save(model, architecture: config.model, classNames: FashionMNIST.classNames,
+                                     metadata: metadata, to: directory.appendingPathComponent(RunFiles.best))
+        }
+        metadata["optimizer"] = optimizer.name
+        metadata["optimizer_step"] = String(optimizer.step)
+        metadata["best_val_accuracy"] = String(bestAccuracy)
+        metadata["history"] = String(decoding: try JSONEncoder().encode(history.records), as: UTF8.self)
+        try ModelCheckpoint.save(model, architecture: config.model, classNames: FashionMNIST.classNames,
+                                 metadata: metadata, optimizerState: optimizer.state,
+                                 to: directory.appendingPathComponent(RunFiles.last))
+        try AtomicFile.write(history.csv, to: directory.appendingPathComponent(RunFiles.history))
+    }
+
+    private func encodeConfig() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(config)
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Checkpoint
+import Data
+import Foundation
+import Models
+import Training
+
+/// Options shared by the commands that load saved weights.
+struct WeightsOptions: ParsableArguments {
+    @Option(help: "A safetensors checkpoint (e.g. runs/seed-cnn/model.safetensors).") var weights: String
+    @Option(help: "Architecture, for files whose metadata does not name one.") var model: String?
+    @Option(help: "Images to use: test (10,000 t10k images) or val (the seeded validation split).") var split: SplitName = .test
+    @Option(help: "Split seed for --split val (default: the checkpoint's, else 1).") var seed: UInt64?
+
+    /// Loads the checkpoint and the requested images.
+    func load(directory: URL) throws -> (ModelCheckpoint, ImageSet) {
+        let checkpoint = try ModelCheckpoint.load(URL(fileURLWithPath: weights), architecture: model,
+                                                  defaultClassNames: FashionMNIST.classNames)
+        let splitSeed = seed ?? checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1
+        return (checkpoint, try loadSplit(split, directory: directory, seed: splitSeed))
+    }
+}
+
+extension Fashion {
+    /// `fashion evaluate`: accuracy, loss, per-class scores and confusion matrix of saved weights.
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate saved weights: accuracy, loss, per-class precision/recall/F1, confusion matrix.")
+
+        @OptionGroup var weightsOptions: WeightsOptions
+        @Flag(help: "Print JSON (keys: accuracy, loss, classes, confusion).") var json = false
+        @OptionGroup var dataOptions: DataOptions
+
+        func run() throws {
+            let (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
+            let report = EvaluationReport(predict(checkpoint.model, on: images), classNames: checkpoint.classNames)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print("\(checkpoint.architecture.name) on \(images.count) \(weightsOptions.split.rawValue) images")
+                print(report.text())
+            }
+        }
+    }
+
+    /// `fashion predict`: one CSV row per image with the predicted class and its probability.
+    struct Predict: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print predictions as CSV: index,label,predicted,confidence.")
+
+        @OptionGroup var weightsOptions: WeightsOptions
+        @Option(help: "Predict the first N images only.") var limit: Int?
+        @OptionGroup var dataOptions: DataOptions
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
+            let result = predict(checkpoint.model, on: images.prefix(limit))
+            var lines = ["index,label,predicted,confidence"]
+            for i in result.labels.indices {
+                lines.append(String(format: "%d,%@,%@,%.6f", i, checkpoint.classNames[result.labels[i]],
+                                    checkpoint.classNames[result.predicted[i]], result.confidence[i]))
+            }
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    /// `fashion summary`: the layer table of an architecture.
+    struct Summary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a model's layers, output shapes and parameter counts.")
+
+        @Option(help: "Architecture name.") var model: String = "seed-cnn"
+
+        func run() throws {
+            let entry = try Models.named(model)
+            print(modelSummary(entry.make(0), name: entry.name, inputShape: entry.inputShape))
+        }
+    }
+}

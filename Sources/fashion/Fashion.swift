@@ -1,0 +1,20 @@
+import ArgumentParser
+import Tensor
+
+/// The `fashion` command: train, evaluate and inspect clothing classifiers.
+@main
+struct Fashion: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train, evaluate and run clothing image classifiers (Fashion-MNIST) on the CPU.",
+        subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Bench.self])
+
+    static func main() {
+        Allocator.keepLargeBlocks()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Data
+import Foundation
+import Tensor
+
+/// Where the dataset lives and how many threads to compute with.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Directory with the Fashion-MNIST IDX files (default: $FASHION_MNIST_DIR or \(FashionMNIST.defaultDirectory)).")
+    var data: String?
+
+    @Option(help: "Threads for BLAS and kernels (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// Applies the thread setting and returns the dataset directory.
+    func prepare() -> URL {
+        if let threads { Threads.set(threads) }
+        return FashionMNIST.directory(data)
+    }
+}
+
+/// Which images to evaluate or predict on.
+enum SplitName: String, ExpressibleByArgument, CaseIterable {
+    case test, val
+}
+
+/// Loads the images of `split`: the 10,000 test images, or the validation part of the seeded split.
+func loadSplit(_ split: SplitName, directory: URL, seed: UInt64) throws -> ImageSet {
+    switch split {
+    case .test:
+        return try FashionMNIST.load(.test, from: directory)
+    case .val:
+        return FashionMNIST.split(try FashionMNIST.load(.train, from: directory), seed: seed).validation
+    }
+}

@@ -1,0 +1,47 @@
+import Checkpoint
+import Foundation
+import Tensor
+
+/// Paths and comparisons shared by the test targets.
+public enum TestSupport {
+    /// The repository's `Tests/Fixtures` directory.
+    public static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    /// The tensors of a fixture file written by `scripts/make_fixtures.py`.
+    public static func fixture(_ name: String) throws -> [String: Tensor] {
+        try SafeTensors.read(fixtures.appendingPathComponent(name)).tensors
+    }
+
+    /// The largest |a − b| over two tensors of equal shape (∞ if the shapes differ).
+    public static func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
+        guard a.shape == b.shape else { return .infinity }
+        return zip(a.scalars, b.scalars).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+
+    /// True when every |a − b| ≤ atol + rtol·|b| (as `torch.allclose`).
+    public static func allClose(_ a: Tensor, _ b: Tensor, atol: Float = 1e-5, rtol: Float = 1e-4) -> Bool {
+        a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) <= atol + rtol * abs($1) }
+    }
+
+    /// A fresh empty directory under the system's temporary directory.
+    public static func temporaryDirectory(_ name: String = #function) throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fashion-tests-\(ProcessInfo.processInfo.processIdentifier)")
+            .appendingPathComponent(name.filter { $0.isLetter || $0.isNumber })
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The Fashion-MNIST directory, or nil (with a note on stderr) when the dataset is not installed.
+    public static func datasetDirectory() -> URL? {
+        let path = ProcessInfo.processInfo.environment["FASHION_MNIST_DIR"] ?? "/usr/share/datasets/fashion-mnist"
+        if FileManager.default.fileExists(atPath: path + "/train-images-idx3-ubyte.gz")
+            || FileManager.default.fileExists(atPath: path + "/train-images-idx3-ubyte") {
+            return URL(fileURLWithPath: path)
+        }
+        FileHandle.standardError.write(Data("Fashion-MNIST not found in \(path): install dataset-fashion-mnist; skipping\n".utf8))
+        return nil
+    }
+}

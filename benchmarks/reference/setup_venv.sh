@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Create (or reuse) a Python virtual environment with CPU PyTorch, safetensors
+# and numpy, used by scripts/make_fixtures.py and
+# benchmarks/reference/pytorch_seed_cnn.py.
+#
+# Usage:  bash benchmarks/reference/setup_venv.sh
+#         VENV=/some/where bash benchmarks/reference/setup_venv.sh
+#
+# Idempotent: if the venv already imports torch, safetensors and numpy,
+# nothing is installed.  Torch install routes, smallest first:
+#   1. a local CPU wheel (torch-*+cpu*.whl) in $PIP_FIND_LINKS or /opt/wheels;
+#   2. the PyTorch CPU wheel index (usually unreachable from a sandbox);
+#   3. the PyPI wheel with --no-deps plus its pure-Python deps (skips the
+#      multi-GB nvidia-* packages; kept only if `import torch` works);
+#   4. plain `pip install torch` from PyPI (large: pulls nvidia-* wheels).
+set -euo pipefail
+
+VENV="${VENV:-/work/venv}"
+PYTHON="${PYTHON:-python3}"
+CPU_INDEX="https://download.pytorch.org/whl/cpu"
+# Pure-Python runtime dependencies of torch (from its wheel metadata).
+TORCH_PURE_DEPS=(filelock "typing-extensions>=4.10.0" "setuptools>=77.0.3"
+                 "sympy>=1.13.3" "networkx>=2.5.1" jinja2 "fsspec>=0.8.5")
+
+log() { echo "[setup_venv] $*" >&2; }
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+    log "creating venv at $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+PIP=("$PY" -m pip install --quiet)
+
+imports_ok() {
+    "$PY" - <<'EOF' >/dev/null 2>&1
+import numpy, safetensors.torch, torch
+torch.zeros(2, 2).sum().item()
+EOF
+}
+
+torch_ok() { "$PY" -c 'import torch; torch.ones(1).sum().item()' >/dev/null 2>&1; }
+
+if imports_ok; then
+    log "venv already complete: $("$PY" -c 'import torch; print("torch", torch.__version__)')"
+    exit 0
+fi
+
+"${PIP[@]}" numpy safetensors
+
+route=""
+if ! torch_ok; then
+    # Route 1: a local CPU wheel shipped with the machine.
+    wheel_dirs="${PIP_FIND_LINKS:-} /opt/wheels"
+    py_tag="cp$("$PY" -c 'import sys; print("%d%d" % sys.version_info[:2])')"
+    for dir in $wheel_dirs; do
+        for whl in "$dir"/torch-*+cpu*-"$py_tag"-*.whl; do
+            [[ -f "$whl" ]] || continue
+            log "route 1: local CPU wheel $whl"
+            if "${PIP[@]}" "$whl" && torch_ok; then
+                route="local CPU wheel ($(basename "$whl"))"
+                break 2
+            fi
+        done
+    done
+fi
+
+if [[ -z "$route" ]] && ! torch_ok; then
+    # Route 2: the official CPU-only index (fails fast when unreachable).
+    log "route 2: $CPU_INDEX"
+    # No --extra-index-url: PyPI's (CUDA) torch would win on version number.
+    # The CPU index also mirrors torch's pure-Python dependencies.
+    if "${PIP[@]}" --timeout 20 --retries 0 torch --index-url "$CPU_INDEX" \
+            && torch_ok; then
+        route="PyTorch CPU index"
+    fi
+fi
+
+if [[ -z "$route" ]] && ! torch_ok; then
+    # Route 3: PyPI wheel without the nvidia-* dependencies.
+    log "route 3: PyPI torch --no-deps + pure-Python deps"
+    if "${PIP[@]}" --no-deps torch && "${PIP[@]}" "${TORCH_PURE_DEPS[@]}" \
+            && torch_ok; then
+        route="PyPI torch --no-deps"
+    else
+        "$PY" -m pip uninstall --quiet --yes torch || true
+    fi
+fi
+
+if [[ -z "$route" ]] && ! torch_ok; then
+    # Route 4: everything from PyPI (multi-GB).
+    log "route 4: plain PyPI torch (large)"
+    "${PIP[@]}" torch
+    route="PyPI torch with dependencies"
+fi
+
+if ! imports_ok; then
+    log "ERROR: torch/safetensors/numpy still do not import in $VENV"
+    exit 1
+fi
+log "done via ${route:-existing torch}: $("$PY" -c 'import torch, numpy, safetensors; print("torch", torch.__version__, "numpy", numpy.__version__, "safetensors", safetensors.__version__)')"
