@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Tensor
 
 /// The `fashion` command: train, evaluate and inspect clothing classifiers.
@@ -9,6 +10,7 @@ struct Fashion: ParsableCommand {
         subcommands: [Train.self, Evaluate.self, Predict.self, Summary.self, Bench.self])
 
     static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)  // one line at a time, also into pipes and log files
         Allocator.keepLargeBlocks()
         do {
             var command = try parseAsRoot()
