@@ -1,0 +1,106 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Runs the real `fashion` executable and checks its output, files and exit status.
+final class CLITests: XCTestCase {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The built executable, next to the test bundle.
+    var executable: URL {
+        var directory = Bundle.main.bundleURL
+        if directory.pathExtension == "xctest" { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent("fashion")
+    }
+
+    func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A failed run: non-zero status and a one-line error that mentions `text`.
+    func expectFailure(_ arguments: [String], mentioning text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try run(arguments)
+        XCTAssertNotEqual(result.status, 0, file: file, line: line)
+        let message = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(message.contains(text), "stderr '\(message)' should mention '\(text)'", file: file, line: line)
+        XCTAssertFalse(message.contains("Fatal error") || message.contains("Stack dump"), "crashed: \(message)", file: file, line: line)
+    }
+
+    func testSummaryShowsTheSeedModelLikeKeras() throws {
+        let result = try run(["summary", "--model", "seed-cnn"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdout.contains("Total params: 3,274,634"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("(None, 64, 7, 7)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("fc_1 (Dense)"), result.stdout)
+    }
+
+    func testBadInputGivesOneLineErrors() throws {
+        try expectFailure(["summary", "--model", "vgg99"], mentioning: "unknown model 'vgg99'")
+        try expectFailure(["train", "--epochs", "0"], mentioning: "--epochs must be at least 1")
+        try expectFailure(["train", "--batch-size", "-3"], mentioning: "--batch-size")
+        try expectFailure(["train", "--frobnicate"], mentioning: "Unknown option '--frobnicate'")
+        try expectFailure(["evaluate", "--weights", "/nonexistent/model.safetensors"], mentioning: "file not found")
+        let directory = try TestSupport.temporaryDirectory()
+        let garbage = directory.appendingPathComponent("garbage.safetensors")
+        try Data("not a checkpoint at all".utf8).write(to: garbage)
+        try expectFailure(["evaluate", "--weights", garbage.path], mentioning: "header length")
+        try expectFailure(["train", "--data", directory.path, "--out", directory.appendingPathComponent("run").path],
+                          mentioning: "dataset-fashion-mnist")
+        try expectFailure(["evaluate", "--weights", garbage.path, "--split", "holdout"], mentioning: "holdout")
+    }
+
+    func testTrainEvaluatePredictAndResumeOnATinyRun() throws {
+        guard TestSupport.datasetDirectory() != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let run = try TestSupport.temporaryDirectory().appendingPathComponent("run")
+        let train = try self.run(["train", "--epochs", "1", "--limit", "256", "--val-limit", "128", "--out", run.path])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("epoch   1/1"), train.stdout)
+        for file in ["model.safetensors", "last.safetensors", "history.csv", "config.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent(file).path), file)
+        }
+
+        let weights = run.appendingPathComponent("model.safetensors").path
+        let evaluation = try self.run(["evaluate", "--weights", weights, "--json"])
+        XCTAssertEqual(evaluation.status, 0, evaluation.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any])
+        XCTAssertNotNil(json["accuracy"] as? Double)
+        XCTAssertNotNil(json["loss"] as? Double)
+        let classes = try XCTUnwrap(json["classes"] as? [[String: Any]])
+        XCTAssertEqual(classes.count, 10)
+        XCTAssertEqual(classes.first?["name"] as? String, "T-shirt/top")
+        XCTAssertNotNil(classes.first?["f1"] as? Double)
+        let confusion = try XCTUnwrap(json["confusion"] as? [[Int]])
+        XCTAssertEqual(confusion.flatMap { $0 }.reduce(0, +), 10_000, "every test image counted once")
+
+        let text = try self.run(["evaluate", "--weights", weights, "--split", "val"])
+        XCTAssertTrue(text.stdout.contains("confusion matrix"), text.stdout)
+
+        let predictions = try self.run(["predict", "--weights", weights, "--limit", "5"])
+        let lines = predictions.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "index,label,predicted,confidence")
+        XCTAssertEqual(lines.count, 6)
+        XCTAssertTrue(lines[1].hasPrefix("0,Ankle boot,"), "the first test image is an ankle boot: \(lines[1])")
+
+        try expectFailure(["train", "--epochs", "1", "--limit", "256", "--out", run.path], mentioning: "--resume")
+        let resumed = try self.run(["train", "--resume", "--epochs", "2", "--out", run.path])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming"), resumed.stdout)
+        let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
+        XCTAssertEqual(history.split(separator: "\n").map { $0.prefix(2) }, ["ep", "1,", "2,"])
+    }
+}

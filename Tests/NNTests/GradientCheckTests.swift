@@ -1,0 +1,137 @@
+import NN
+import Tensor
+import TestSupport
+import XCTest
+
+/// Finite-difference checks of every layer's backward pass and of the loss.
+///
+/// For a layer f and a fixed random r, L(x, θ) = Σ f(x; θ) · r; the analytic dL/dx (from
+/// `backward(r)`) and dL/dθ are compared with central differences (L(v+h) − L(v−h)) / 2h,
+/// with L summed in Double. Inputs are random, so ReLU and max-pool kinks are rarely hit;
+/// a kink within h of an element would show up as one large difference.
+final class GradientCheckTests: XCTestCase {
+    var h: Float = 1e-2
+
+    func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+        var g = SeededGenerator(seed: seed)
+        return Initializer.uniform(shape: shape, limit: scale, using: &g)
+    }
+
+    /// Distinct values 0.1 apart in random order, so a step of h never changes which element is the max.
+    func separated(_ shape: [Int], seed: UInt64) -> Tensor {
+        var g = SeededGenerator(seed: seed)
+        var values = (0..<shape.elementCount).map { Float($0) * 0.1 - 1 }
+        values.shuffle(using: &g)
+        return Tensor(shape: shape, scalars: values)
+    }
+
+    func objective(_ layer: any Layer, _ x: Tensor, _ r: Tensor) -> Double {
+        let y = layer.forward(x, phase: .inference)
+        return zip(y.scalars, r.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+    }
+
+    /// Checks dL/dx and every parameter gradient of `layer` at `x`.
+    func check(_ layer: any Layer, input x: Tensor, tolerance: Float = 2e-2,
+               file: StaticString = #filePath, line: UInt = #line) {
+        let y = layer.forward(x, phase: .training)
+        let r = random(y.shape, seed: 99)
+        layer.zeroGradients()
+        let dx = layer.backward(r, needsInputGradient: true)
+
+        func numeric(_ value: () -> Float, _ set: (Float) -> Void) -> Float {
+            let original = value()
+            set(original + h); let plus = objective(layer, x, r)
+            set(original - h); let minus = objective(layer, x, r)
+            set(original)
+            return Float((plus - minus) / Double(2 * h))
+        }
+        // dL/dx
+        var input = x
+        for i in 0..<x.count {
+            let original = input.scalars[i]
+            input.scalars[i] = original + h
+            let plus = objective(layer, input, r)
+            input.scalars[i] = original - h
+            let minus = objective(layer, input, r)
+            input.scalars[i] = original
+            let estimate = Float((plus - minus) / Double(2 * h))
+            XCTAssertEqual(dx.scalars[i], estimate, accuracy: tolerance * max(1, abs(estimate)),
+                           "dx[\(i)]", file: file, line: line)
+        }
+        // dL/dθ
+        for (name, parameter) in layer.parameters {
+            let analytic = parameter.gradient
+            for i in 0..<parameter.value.count {
+                let estimate = numeric({ parameter.value.scalars[i] }, { parameter.value.scalars[i] = $0 })
+                XCTAssertEqual(analytic.scalars[i], estimate, accuracy: tolerance * max(1, abs(estimate)),
+                               "\(name)[\(i)]", file: file, line: line)
+            }
+        }
+    }
+
+    func conv(_ cin: Int, _ cout: Int, _ k: Int, stride: Int = 1, padding: Padding) -> Conv2D {
+        var g = SeededGenerator(seed: 3)
+        let c = Conv2D(inputChannels: cin, outputChannels: cout, kernelSize: k, stride: stride, padding: padding, generator: &g)
+        c.bias!.value = random([cout], seed: 4, scale: 0.5)
+        return c
+    }
+
+    func testConv2DSame5x5() { check(conv(2, 3, 5, padding: .same), input: random([2, 2, 6, 6], seed: 1)) }
+    func testConv2DValid3x3() { check(conv(3, 2, 3, padding: .valid), input: random([1, 3, 5, 5], seed: 2)) }
+    func testConv2DStride2Padded() { check(conv(2, 2, 3, stride: 2, padding: .explicit(1)), input: random([2, 2, 7, 7], seed: 5)) }
+    func testConv2DSameStride2EvenInput() { check(conv(1, 2, 3, stride: 2, padding: .same), input: random([1, 1, 6, 6], seed: 6)) }
+    func testConv2D1x1() { check(conv(4, 3, 1, padding: .valid), input: random([2, 4, 3, 3], seed: 7)) }
+
+    func testDense() {
+        var g = SeededGenerator(seed: 8)
+        let dense = Dense(inputFeatures: 7, outputFeatures: 4, generator: &g)
+        dense.bias.value = random([4], seed: 9)
+        check(dense, input: random([3, 7], seed: 10))
+    }
+
+    func testMaxPool() { check(MaxPool2D(size: 2), input: separated([2, 3, 6, 6], seed: 11)) }
+    func testMaxPoolOverlapping() { check(MaxPool2D(size: 3, stride: 2), input: separated([1, 2, 7, 7], seed: 12)) }
+    func testReLU() { check(ReLU(), input: random([4, 9], seed: 13)) }
+    func testFlatten() { check(Flatten(), input: random([2, 3, 2, 2], seed: 14)) }
+
+    func testSequentialSmallCNN() {
+        var g = SeededGenerator(seed: 15)
+        let model = Sequential([
+            ("conv", Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 3, padding: .same, generator: &g)),
+            ("relu", ReLU()),
+            ("pool", MaxPool2D(size: 2)),
+            ("flatten", Flatten()),
+            ("fc", Dense(inputFeatures: 8, outputFeatures: 3, generator: &g)),
+        ])
+        h = 1e-3  // ReLU and max-pool inside: a smaller step is less likely to cross a kink
+        check(model, input: random([2, 1, 4, 4], seed: 16))
+    }
+
+    func testSoftmaxCrossEntropyGradient() {
+        let logits = random([3, 5], seed: 17, scale: 3)
+        let labels = [4, 0, 2]
+        let analytic = softmaxCrossEntropy(logits: logits, labels: labels).gradient
+        for i in 0..<logits.count {
+            var plus = logits, minus = logits
+            plus.scalars[i] += h
+            minus.scalars[i] -= h
+            let estimate = (softmaxCrossEntropy(logits: plus, labels: labels).loss
+                - softmaxCrossEntropy(logits: minus, labels: labels).loss) / (2 * h)
+            XCTAssertEqual(analytic.scalars[i], estimate, accuracy: 1e-3, "dlogits[\(i)]")
+        }
+    }
+
+    func testDropoutScalesSurvivorsAndRoutesGradientThroughThem() {
+        let dropout = Dropout(rate: 0.5, seed: 1)
+        let x = Tensor(shape: [4, 1000], repeating: 2)
+        let y = dropout.forward(x, phase: .training)
+        let kept = y.scalars.filter { $0 != 0 }
+        XCTAssertTrue(kept.allSatisfy { $0 == 4 }, "survivors are scaled by 1/(1−rate)")
+        XCTAssertEqual(Double(kept.count) / Double(x.count), 0.5, accuracy: 0.03)
+        let dy = Tensor(shape: x.shape, repeating: 1)
+        let dx = dropout.backward(dy, needsInputGradient: true)
+        // y = x·mask, so dx = dy·mask = dy·y/x.
+        XCTAssertEqual(dx.scalars, y.scalars.map { $0 / 2 })
+        XCTAssertEqual(dropout.forward(x, phase: .inference), x, "identity at inference")
+    }
+}

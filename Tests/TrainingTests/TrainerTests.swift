@@ -1,0 +1,91 @@
+import Checkpoint
+import Data
+import Foundation
+import Models
+import Tensor
+import TestSupport
+@testable import Training
+import XCTest
+
+/// Training end to end on real Fashion-MNIST images (skipped when the dataset is not installed).
+final class TrainerTests: XCTestCase {
+    static var cached: (train: ImageSet, validation: ImageSet)?
+
+    func data() throws -> (train: ImageSet, validation: ImageSet) {
+        if let cached = Self.cached { return cached }
+        guard let directory = TestSupport.datasetDirectory() else {
+            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+        }
+        let split = FashionMNIST.split(try FashionMNIST.load(.train, from: directory), seed: 1)
+        Self.cached = split
+        return split
+    }
+
+    func trainer(_ config: TrainingConfig, _ directory: URL, train: Int, validation: Int) throws -> Trainer {
+        let (t, v) = try data()
+        let trainer = try Trainer(config: config, directory: directory, train: t.prefix(train), validation: v.prefix(validation))
+        trainer.log = { _ in }
+        return trainer
+    }
+
+    func testSeedCNNLearnsInOneEpochOn5000Images() throws {
+        var config = TrainingConfig()
+        config.epochs = 1
+        let run = try trainer(config, try TestSupport.temporaryDirectory(), train: 5_000, validation: 1_000)
+        try run.run()
+        let accuracy = try XCTUnwrap(run.records.last).validationAccuracy
+        print("seed-cnn, 5,000 images, 1 epoch: validation accuracy \(accuracy) on 1,000 images")
+        XCTAssertGreaterThanOrEqual(accuracy, 0.75)
+    }
+
+    func testResumeContinuesExactlyWhereTheRunStopped() throws {
+        var config = TrainingConfig()
+        config.epochs = 2
+        let straightDirectory = try TestSupport.temporaryDirectory("straight")
+        let straight = try trainer(config, straightDirectory, train: 640, validation: 200)
+        try straight.run()
+
+        // Same run, stopped after epoch 1, then resumed in a new trainer (as a new process would).
+        let resumedDirectory = try TestSupport.temporaryDirectory("resumed")
+        config.epochs = 1
+        try trainer(config, resumedDirectory, train: 640, validation: 200).run()
+        XCTAssertEqual(try History(csv: String(contentsOf: resumedDirectory.appendingPathComponent(RunFiles.history), encoding: .utf8)).records.count, 1)
+        config.epochs = 2
+        let resumed = try trainer(config, resumedDirectory, train: 640, validation: 200)
+        try resumed.resume()
+        try resumed.run()
+
+        let history = try History(csv: String(contentsOf: resumedDirectory.appendingPathComponent(RunFiles.history), encoding: .utf8))
+        XCTAssertEqual(history.records.map(\.epoch), [1, 2])
+        // Adam's step count and moments came back: the weights equal the uninterrupted run's.
+        let last = try ModelCheckpoint.load(resumedDirectory.appendingPathComponent(RunFiles.last), defaultClassNames: [])
+        XCTAssertEqual(last.metadata["optimizer_step"], "20")
+        XCTAssertFalse(last.optimizerState.isEmpty)
+        for ((name, a), (_, b)) in zip(resumed.model.parameters, straight.model.parameters) {
+            XCTAssertLessThanOrEqual(TestSupport.maxDifference(a.value, b.value), 1e-6, name)
+        }
+        XCTAssertEqual(history.records.last!.validationAccuracy, straight.records.last!.validationAccuracy, accuracy: 1e-9)
+        XCTAssertEqual(history.records.last!.trainLoss, straight.records.last!.trainLoss, accuracy: 1e-6)
+    }
+
+    func testHistoryCSVRoundTripAndRejectsGarbage() throws {
+        let history = History(records: [EpochRecord(epoch: 1, trainLoss: 0.5, trainAccuracy: 0.8, validationLoss: 0.4,
+                                                    validationAccuracy: 0.85, seconds: 12.5)])
+        XCTAssertTrue(history.csv.hasPrefix("epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n1,"))
+        XCTAssertEqual(try History(csv: history.csv), history)
+        XCTAssertThrowsError(try History(csv: "epoch,loss\n1,2\n"))
+        XCTAssertThrowsError(try History(csv: History.header + "\n1,2,x,4,5,6\n"))
+    }
+
+    func testEvaluationReportCountsPerClass() {
+        let predictions = Predictions(labels: [0, 0, 1, 1, 2], predicted: [0, 1, 1, 1, 0], confidence: [1, 1, 1, 1, 1], loss: 0.5)
+        let report = EvaluationReport(predictions, classNames: ["a", "b", "c"])
+        XCTAssertEqual(report.confusion, [[1, 1, 0], [0, 2, 0], [1, 0, 0]])
+        XCTAssertEqual(report.accuracy, 0.6, accuracy: 1e-6)
+        XCTAssertEqual(report.classes[0].precision, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(report.classes[1].precision, 2.0 / 3.0, accuracy: 1e-9)
+        XCTAssertEqual(report.classes[1].recall, 1, accuracy: 1e-9)
+        XCTAssertEqual(report.classes[1].f1, 0.8, accuracy: 1e-9)
+        XCTAssertEqual(report.classes[2].f1, 0)
+    }
+}
