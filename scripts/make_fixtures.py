@@ -34,6 +34,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "benchmarks", "reference"))
+from seed_cnn import SeedCNN  # noqa: E402
+
 OUT_DIR = os.path.join("Tests", "Fixtures")
 LAYERS_PATH = os.path.join(OUT_DIR, "torch_layers.safetensors")
 CNN_PATH = os.path.join(OUT_DIR, "torch_seed_cnn.safetensors")
@@ -188,25 +192,6 @@ def make_layer_fixtures():
 # ---------------------------------------------------------------------------
 # Seed CNN
 # ---------------------------------------------------------------------------
-
-class SeedCNN(nn.Module):
-    """conv5x5(32) -> pool -> conv5x5(64) -> pool -> fc(1024) -> fc(10)."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv_1 = nn.Conv2d(1, 32, 5, padding=2)
-        self.conv_2 = nn.Conv2d(32, 64, 5, padding=2)
-        self.fc_1 = nn.Linear(3136, 1024)
-        self.fc_2 = nn.Linear(1024, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv_1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv_2(x)), 2)
-        x = torch.flatten(x, 1)  # (channel, row, col) order
-        x = F.relu(self.fc_1(x))
-        x = F.dropout(x, 0.5, training=self.training)
-        return self.fc_2(x)
-
 
 def fill_periodic(model):
     """Set each parameter to base[i % P] with base ~ N(0, 1/fan_in)."""

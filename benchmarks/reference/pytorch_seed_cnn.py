@@ -32,6 +32,8 @@ import time
 
 import numpy as np
 import torch
+
+from seed_cnn import SeedCNN
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -85,25 +87,6 @@ def load_split(data_dir, prefix):
 # ---------------------------------------------------------------------------
 # Model
 # ---------------------------------------------------------------------------
-
-class SeedCNN(nn.Module):
-    """Same layer names and flatten order as Tests/Fixtures/torch_seed_cnn."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv_1 = nn.Conv2d(1, 32, 5, padding=2)
-        self.conv_2 = nn.Conv2d(32, 64, 5, padding=2)
-        self.fc_1 = nn.Linear(3136, 1024)
-        self.fc_2 = nn.Linear(1024, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv_1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv_2(x)), 2)
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc_1(x))
-        x = F.dropout(x, 0.5, training=self.training)
-        return self.fc_2(x)
-
 
 # ---------------------------------------------------------------------------
 # Training and evaluation
