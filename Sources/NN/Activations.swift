@@ -9,7 +9,7 @@ public final class ReLU: Layer {
 
     public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
 
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         var y = x
         y.scalars.withUnsafeMutableBufferPointer { reluForward($0) }
         output = phase == .training ? y : nil
@@ -40,7 +40,7 @@ public final class Flatten: Layer {
         [inputShape[0], inputShape.dropFirst().elementCount]
     }
 
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         inputShape = x.shape
         return x.reshaped(outputShape(for: x.shape))
     }
@@ -70,7 +70,7 @@ public final class Dropout: Layer {
 
     public func outputShape(for inputShape: [Int]) -> [Int] { inputShape }
 
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         guard phase == .training, rate > 0 else { return x }
         let scale = 1 / (1 - rate)
         if mask.count != x.count { mask = [Float](repeating: 0, count: x.count) }

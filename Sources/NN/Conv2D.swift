@@ -83,7 +83,7 @@ public final class Conv2D: Layer {
     }
 
     // x: [N, C, H, W] → y: [N, K, P, Q]
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let g = geometry(for: x.shape)
         let batch = x.shape[0]
         var y = Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth])

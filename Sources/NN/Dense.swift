@@ -29,7 +29,7 @@ public final class Dense: Layer {
     }
 
     // x: [N, in] → y: [N, out]
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let n = outputShape(for: x.shape)[0]
         // Start from the bias in every row, then add x · weightᵀ.
         var y = Tensor(shape: [n, outputFeatures])

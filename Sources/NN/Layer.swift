@@ -36,7 +36,7 @@ public typealias NamedParameter = (name: String, parameter: Parameter)
 /// `Parameter.gradient` and returns dLoss/dInput.
 public protocol Layer: AnyObject {
     /// Computes the output for `input`.
-    func forward(_ input: Tensor, phase: Phase) -> Tensor
+    func forward(_ input: consuming Tensor, phase: Phase) -> Tensor
     /// Backpropagates `gradient` (dLoss/dOutput of the last training forward pass).
     /// When `needsInputGradient` is false the layer may skip dLoss/dInput and return `Tensor.empty`.
     func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor

@@ -28,7 +28,7 @@ public final class MaxPool2D: Layer {
     }
 
     // x: [N, C, H, W] → y: [N, C, P, Q]
-    public func forward(_ x: Tensor, phase: Phase) -> Tensor {
+    public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let g = geometry(for: x.shape)
         var y = Tensor(shape: outputShape(for: x.shape))
         if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }

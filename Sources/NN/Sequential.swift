@@ -34,13 +34,14 @@ public final class Sequential: Layer {
     /// Record per-layer times in `profile`.
     public var profiling = false
 
-    public func forward(_ input: Tensor, phase: Phase) -> Tensor {
-        guard profiling else { return layers.reduce(input) { $1.layer.forward($0, phase: phase) } }
+    public func forward(_ input: consuming Tensor, phase: Phase) -> Tensor {
         var x = input
         for entry in layers {
-            let start = DispatchTime.now().uptimeNanoseconds
-            x = entry.layer.forward(x, phase: phase)
-            profile[entry.name, default: (0, 0)].forward += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
+            x = entry.layer.forward(consume x, phase: phase)
+            if profiling {
+                profile[entry.name, default: (0, 0)].forward += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            }
         }
         return x
     }

@@ -1,58 +1,90 @@
 import ArgumentParser
 import Data
-import Dispatch
 import Foundation
 import Models
-import NN
 import Tensor
+import Training
 
 extension Fashion {
-    /// `fashion bench`: times training steps of a model and breaks the time down per layer.
+    /// `fashion bench`: training and inference speed, per-layer breakdown, memory and thread scaling.
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Time training steps (per-layer forward/backward) on random images.")
+            abstract: "Measure training speed (per layer), inference throughput and latency, memory, thread scaling.")
 
         @Option(help: "Architecture to time.") var model: String = "seed-cnn"
-        @Option(help: "Images per step.") var batchSize: Int = 64
-        @Option(help: "Timed steps (after 5 warm-up steps).") var steps: Int = 100
-        @Option(help: "Threads (default: all cores).") var threads: Int?
+        @Option(help: "Images per training step.") var batchSize: Int = 64
+        @Option(help: "Timed training steps (after 10 warm-up steps); the epoch time is extrapolated from them.") var steps: Int = 200
+        @Flag(help: "Also time training with 1 thread and report the speed-up.") var scaling = false
+        @Flag(help: "Skip the inference measurements.") var skipInference = false
+        @Flag(help: "Print the report as JSON.") var json = false
+        @OptionGroup var dataOptions: DataOptions
+
+        func validate() throws {
+            if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+            if steps < 1 { throw ValidationError("--steps must be at least 1") }
+        }
 
         func run() throws {
-            if let threads { Threads.set(threads) }
+            let directory = dataOptions.prepare()
             let entry = try Models.named(model)
-            let net = entry.make(1)
-            var generator = SeededGenerator(seed: 7)
-            let images = Initializer.uniform(shape: [batchSize] + entry.inputShape, limit: 1, using: &generator)
-            let labels = (0..<batchSize).map { $0 % 10 }
-            var optimizer = Adam()
-            var optimizerSeconds = 0.0
-            func step() {
-                let logits = net.forward(images, phase: .training)
-                let outcome = softmaxCrossEntropy(logits: logits, labels: labels)
-                net.zeroGradients()
-                _ = net.backward(outcome.gradient, needsInputGradient: false)
-                let start = DispatchTime.now().uptimeNanoseconds
-                optimizer.update(net.parameters)
-                optimizerSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            // Real images when the dataset is installed; noise otherwise (the timing hardly differs).
+            let train = try? FashionMNIST.load(.train, from: directory)
+            let test = try? FashionMNIST.load(.test, from: directory)
+            let threads = Threads.count
+            var report = Benchmark.training(entry, batchSize: batchSize, steps: steps, images: train)
+            var singleThread: BenchmarkReport?
+            if scaling && threads > 1 {
+                Threads.set(1)
+                singleThread = Benchmark.training(entry, batchSize: batchSize, steps: steps, images: train)
+                Threads.set(threads)
             }
-            for _ in 0..<5 { step() }
-            net.profiling = true
-            net.profile = [:]
-            optimizerSeconds = 0
-            let start = Date()
-            for _ in 0..<steps { step() }
-            let seconds = Date().timeIntervalSince(start)
-            let perStep = seconds / Double(steps)
-            print(String(format: "%@: %.2f ms/step at batch %d, %.0f images/s; 50,000-image epoch ≈ %.1f s (extrapolated from %d steps, %d threads)",
-                         model, perStep * 1000, batchSize, Double(batchSize) / perStep,
-                         perStep * 50_000 / Double(batchSize), steps, Threads.count))
-            print("layer        forward ms  backward ms")
-            for layer in net.layers {
-                let t = net.profile[layer.name] ?? (0, 0)
-                print(layer.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                      + String(format: " %10.3f  %11.3f", t.forward * 1000 / Double(steps), t.backward * 1000 / Double(steps)))
+            if !skipInference, let test {
+                let net = entry.make(1)
+                report.inferenceImagesPerSecond = Benchmark.throughput(net, images: test)
+                (report.latencyP50Milliseconds, report.latencyP99Milliseconds) = Benchmark.latency(net, images: test)
             }
-            print(String(format: "optimizer    %10.3f", optimizerSeconds * 1000 / Double(steps)))
+            report.peakResidentMiB = Benchmark.peakResidentMiB()
+            if json {
+                var object: [String: Any] = [:]
+                let encoder = JSONEncoder()
+                object["report"] = try JSONSerialization.jsonObject(with: encoder.encode(report))
+                if let singleThread {
+                    object["single_thread"] = try JSONSerialization.jsonObject(with: encoder.encode(singleThread))
+                    object["speedup"] = singleThread.stepMilliseconds / report.stepMilliseconds
+                }
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(text(report))
+                if let singleThread {
+                    print(String(format: "\n1 thread: %.2f ms/step (%.1f s/epoch); %d threads are %.2f× faster",
+                                 singleThread.stepMilliseconds, singleThread.epochSeconds, threads,
+                                 singleThread.stepMilliseconds / report.stepMilliseconds))
+                }
+            }
+        }
+
+        func text(_ r: BenchmarkReport) -> String {
+            var lines = [String(format: "%@, batch %d, %d threads, %@ images: %.2f ms/step → %.1f s per 50,000-image epoch (extrapolated from %d steps)",
+                                r.model, r.batchSize, r.threads, r.realImages ? "real" : "random", r.stepMilliseconds,
+                                r.epochSeconds, r.steps)]
+            lines.append(String(format: "arithmetic: %.2f TFLOP per epoch → %.0f GFLOP/s overall", r.epochTFLOP,
+                                r.epochTFLOP * 1000 / r.epochSeconds))
+            lines.append("")
+            lines.append("part          forward ms  backward ms   share   fwd GFLOP/s  bwd GFLOP/s")
+            for l in r.layers {
+                let share = (l.forwardMilliseconds + l.backwardMilliseconds) / r.stepMilliseconds * 100
+                lines.append(l.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                             + String(format: " %11.3f  %11.3f  %5.1f%%  %12.1f  %11.1f", l.forwardMilliseconds,
+                                      l.backwardMilliseconds, share, l.forwardGFLOPS, l.backwardGFLOPS))
+            }
+            if let ips = r.inferenceImagesPerSecond, let p50 = r.latencyP50Milliseconds, let p99 = r.latencyP99Milliseconds {
+                lines.append("")
+                lines.append(String(format: "inference: %.0f images/s at batch %d over the test set; single image p50 %.3f ms, p99 %.3f ms",
+                                    ips, r.inferenceBatchSize, p50, p99))
+            }
+            lines.append(String(format: "peak resident memory: %.0f MiB", r.peakResidentMiB))
+            return lines.joined(separator: "\n")
         }
     }
 }

@@ -67,9 +67,9 @@ extension Fashion {
             print("training \(config.model) on \(trainer.train.count) images, validating on \(trainer.validation.count); batch \(config.batchSize), seed \(config.seed) → \(out)")
             try trainer.run()
             if let best = trainer.records.max(by: { $0.validationAccuracy < $1.validationAccuracy }) {
-                print(String(format: "best validation accuracy %.2f%% at epoch %d; weights in %@",
+                print(String(format: "best validation accuracy %.2f%% at epoch %d; weights in %@; peak memory %.0f MiB",
                              best.validationAccuracy * 100, best.epoch,
-                             directory.appendingPathComponent(RunFiles.best).path))
+                             directory.appendingPathComponent(RunFiles.best).path, Benchmark.peakResidentMiB()))
             }
         }
     }

@@ -42,6 +42,7 @@ BATCH_SIZE = 64
 EVAL_BATCH_SIZE = 256
 VAL_IMAGES = 10_000
 LATENCY_CALLS = 1_000
+TEST_IMAGES = 10_000
 
 
 def parse_args():
@@ -56,6 +57,13 @@ def parse_args():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true",
                    help="print one JSON object at the end")
+    # Smoke-test knobs (defaults = the full benchmark), as in
+    # keras_seed_cnn.py.
+    p.add_argument("--test-images", type=int, default=TEST_IMAGES,
+                   help="test images used for accuracy, throughput and "
+                        "latency (<= 10000; smaller only for smoke tests)")
+    p.add_argument("--latency-calls", type=int, default=LATENCY_CALLS,
+                   help="batch-1 calls timed for the latency percentiles")
     return p.parse_args()
 
 
@@ -167,6 +175,7 @@ def main():
 
     x_all, y_all = load_split(args.data, "train")
     x_test, y_test = load_split(args.data, "t10k")
+    x_test, y_test = x_test[:args.test_images], y_test[:args.test_images]
     perm = torch.from_numpy(
         np.random.default_rng(args.seed).permutation(len(x_all)))
     train_idx = perm[:len(x_all) - VAL_IMAGES][:args.train_images]
@@ -200,7 +209,7 @@ def main():
 
     _, test_acc, _ = evaluate(model, x_test, y_test)
     images_per_s = inference_throughput(model, x_test)
-    p50, p99 = single_image_latency(model, x_test)
+    p50, p99 = single_image_latency(model, x_test, calls=args.latency_calls)
 
     result = {
         "framework": "pytorch",

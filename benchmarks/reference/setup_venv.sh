@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # Create (or reuse) a Python virtual environment with CPU PyTorch, safetensors
 # and numpy, used by scripts/make_fixtures.py and
-# benchmarks/reference/pytorch_seed_cnn.py.
+# benchmarks/reference/pytorch_seed_cnn.py, plus CPU TensorFlow/Keras for
+# benchmarks/reference/keras_seed_cnn.py.
 #
 # Usage:  bash benchmarks/reference/setup_venv.sh
 #         VENV=/some/where bash benchmarks/reference/setup_venv.sh
+#         WITH_TENSORFLOW=0 bash benchmarks/reference/setup_venv.sh  # torch only
 #
-# Idempotent: if the venv already imports torch, safetensors and numpy,
-# nothing is installed.  Torch install routes, smallest first:
+# Idempotent: each part is skipped when the venv already imports it (torch,
+# safetensors and numpy; then tensorflow and keras).  Torch install routes,
+# smallest first:
 #   1. a local CPU wheel (torch-*+cpu*.whl) in $PIP_FIND_LINKS or /opt/wheels;
 #   2. the PyTorch CPU wheel index (usually unreachable from a sandbox);
 #   3. the PyPI wheel with --no-deps plus its pure-Python deps (skips the
 #      multi-GB nvidia-* packages; kept only if `import torch` works);
 #   4. plain `pip install torch` from PyPI (large: pulls nvidia-* wheels).
+# TensorFlow: the CPU-only `tensorflow-cpu` wheel from PyPI (about 250 MB,
+# brings Keras 3 with it); TENSORFLOW_SPEC overrides the requirement.
 set -euo pipefail
 
 VENV="${VENV:-/work/venv}"
 PYTHON="${PYTHON:-python3}"
+WITH_TENSORFLOW="${WITH_TENSORFLOW:-1}"
+TENSORFLOW_SPEC="${TENSORFLOW_SPEC:-tensorflow-cpu}"
 CPU_INDEX="https://download.pytorch.org/whl/cpu"
 # Pure-Python runtime dependencies of torch (from its wheel metadata).
 TORCH_PURE_DEPS=(filelock "typing-extensions>=4.10.0" "setuptools>=77.0.3"
@@ -40,11 +47,28 @@ EOF
 
 torch_ok() { "$PY" -c 'import torch; torch.ones(1).sum().item()' >/dev/null 2>&1; }
 
-if imports_ok; then
-    log "venv already complete: $("$PY" -c 'import torch; print("torch", torch.__version__)')"
-    exit 0
-fi
+tensorflow_ok() {
+    TF_CPP_MIN_LOG_LEVEL=3 "$PY" - <<'EOF' >/dev/null 2>&1
+import tensorflow as tf, keras
+tf.zeros([2, 2]).numpy().sum()
+EOF
+}
 
+versions() {
+    TF_CPP_MIN_LOG_LEVEL=3 "$PY" - <<'EOF' 2>/dev/null
+import importlib
+out = []
+for name in ("torch", "numpy", "safetensors", "tensorflow", "keras"):
+    try:
+        out.append(f"{name} {importlib.import_module(name).__version__}")
+    except Exception:
+        pass
+print(", ".join(out))
+EOF
+}
+
+# --- Part 1: torch, safetensors, numpy ----------------------------------------
+install_torch() {
 "${PIP[@]}" numpy safetensors
 
 route=""
@@ -97,4 +121,32 @@ if ! imports_ok; then
     log "ERROR: torch/safetensors/numpy still do not import in $VENV"
     exit 1
 fi
-log "done via ${route:-existing torch}: $("$PY" -c 'import torch, numpy, safetensors; print("torch", torch.__version__, "numpy", numpy.__version__, "safetensors", safetensors.__version__)')"
+log "torch part done via ${route:-existing torch}"
+}
+
+if imports_ok; then
+    log "torch part already complete"
+else
+    install_torch
+fi
+
+# --- Part 2: TensorFlow (CPU) with Keras 3 ------------------------------------
+if [[ "$WITH_TENSORFLOW" == 0 ]]; then
+    log "skipping TensorFlow (WITH_TENSORFLOW=0)"
+elif tensorflow_ok; then
+    log "TensorFlow part already complete"
+else
+    log "installing $TENSORFLOW_SPEC from PyPI"
+    "${PIP[@]}" "$TENSORFLOW_SPEC"
+    if ! tensorflow_ok; then
+        log "ERROR: tensorflow/keras do not import in $VENV"
+        exit 1
+    fi
+    # The TensorFlow install may move numpy; check that torch still works.
+    if ! imports_ok; then
+        log "ERROR: torch/safetensors/numpy broke after installing TensorFlow"
+        exit 1
+    fi
+fi
+
+log "venv ready: $(versions)"

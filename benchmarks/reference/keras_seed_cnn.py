@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""Keras (TensorFlow backend) reference for the Swift "seed CNN" trainer, for timing comparisons.
+
+Does the same work as pytorch_seed_cnn.py (and the Swift trainer):
+Fashion-MNIST from the IDX .gz files, the same seeded 50,000 / 10,000 train /
+validation split of the 60,000 training images, the notebook's seed CNN
+(Conv2D(32,5,same,relu) -> MaxPool(2) -> Conv2D(64,5,same,relu) -> MaxPool(2)
+-> Flatten -> Dense(1024,relu) -> Dropout(0.5) -> Dense(10,softmax)), inputs
+(28,28,1) channels-last, Adam(lr=1e-3, epsilon=1e-7), sparse categorical
+cross-entropy, batch 64, reshuffled every epoch.  Keras defaults otherwise
+(glorot-uniform weights, no XLA: Keras 3 turns jit_compile="auto" off on
+CPU-only machines).
+
+Usage (venv from benchmarks/reference/setup_venv.sh):
+
+    /work/venv/bin/python benchmarks/reference/keras_seed_cnn.py \
+        --epochs 2 --threads 2 [--json]
+
+Flags, per-epoch lines and the JSON object mirror pytorch_seed_cnn.py, so a
+driver reads both the same way.  JSON differences: "tensorflow_version" and
+"keras_version" instead of "torch_version", and an extra "params"
+(model.count_params(), 3,274,634).
+
+Timings:
+  * training: one model.fit(epochs=1, shuffle=True, verbose=0) call per
+    epoch; the epoch's seconds are taken by a Callback from on_epoch_begin to
+    on_epoch_end, so they are pure training (the per-call setup of fit and the
+    validation are outside; the first epoch also holds the tf.function
+    tracing, which is why the median leaves it out);
+  * validation / test: model.evaluate(batch_size=256), timed separately;
+  * inference throughput and batch-1 latency: a tf.function-compiled
+    model(x, training=False).  On this model and machine that was the fastest
+    idiomatic path: ahead of predict_on_batch (slightly) and of model.predict
+    (its per-call dataset setup) for batches of 256, and about 3-4x faster
+    than an eager model(x, training=False) for single images.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import struct
+import sys
+import time
+
+# Quieter TensorFlow C++ logging (oneDNN / CPU-feature notices); set before
+# the import.  An explicit TF_CPP_MIN_LOG_LEVEL in the environment wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np
+import tensorflow as tf  # no TF op may run before the thread settings in main()
+import keras
+from keras import layers
+
+DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
+BATCH_SIZE = 64
+EVAL_BATCH_SIZE = 256
+VAL_IMAGES = 10_000
+LATENCY_CALLS = 1_000
+TEST_IMAGES = 10_000
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", default=os.environ.get("FASHION_MNIST_DIR",
+                                                    DEFAULT_DATA),
+                   help="directory with the *-ubyte.gz files")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--train-images", type=int, default=50_000,
+                   help="number of training images used (<= 50000)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object at the end")
+    # Smoke-test knobs (defaults = the full benchmark), as in
+    # pytorch_seed_cnn.py.
+    p.add_argument("--test-images", type=int, default=TEST_IMAGES,
+                   help="test images used for accuracy, throughput and "
+                        "latency (<= 10000; smaller only for smoke tests)")
+    p.add_argument("--latency-calls", type=int, default=LATENCY_CALLS,
+                   help="batch-1 calls timed for the latency percentiles")
+    return p.parse_args()
+
+
+# ---------------------------------------------------------------------------
+# Data (same files, scaling and split as pytorch_seed_cnn.py)
+# ---------------------------------------------------------------------------
+
+def read_idx(path):
+    """Read a gzipped IDX file into a numpy uint8 array."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0 or dtype != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    return arr.reshape(dims)
+
+
+def load_split(data_dir, prefix):
+    """Images as float32 [N,28,28,1] (channels-last) in [0,1], labels int64 [N]."""
+    images = read_idx(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(data_dir, f"{prefix}-labels-idx1-ubyte.gz"))
+    x = (images.astype(np.float32) / 255.0)[..., np.newaxis]
+    y = labels.astype(np.int64)
+    return x, y
+
+
+# ---------------------------------------------------------------------------
+# Model
+# ---------------------------------------------------------------------------
+
+def seed_cnn():
+    """The notebook's seed CNN (3,274,634 parameters)."""
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, 5, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 5, padding="same", activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(1024, activation="relu"),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ], name="seed_cnn")
+
+
+# ---------------------------------------------------------------------------
+# Training and evaluation
+# ---------------------------------------------------------------------------
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall-clock seconds from on_epoch_begin to on_epoch_end (training only)."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self.start
+
+
+def train_epoch(model, x, y, timer):
+    """One shuffled pass; returns (mean loss, accuracy, seconds).
+
+    Loss and accuracy are Keras's running means over the epoch's batches
+    (dropout active), weighted by batch size like pytorch_seed_cnn.py's.
+    """
+    history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, shuffle=True,
+                        verbose=0, callbacks=[timer])
+    return (float(history.history["loss"][-1]),
+            float(history.history["accuracy"][-1]), timer.seconds)
+
+
+def evaluate(model, x, y):
+    """Returns (mean loss, accuracy, seconds) in inference mode."""
+    start = time.perf_counter()
+    result = model.evaluate(x, y, batch_size=EVAL_BATCH_SIZE, verbose=0,
+                            return_dict=True)
+    seconds = time.perf_counter() - start
+    return float(result["loss"]), float(result["accuracy"]), seconds
+
+
+def compiled_forward(model):
+    """model(x, training=False) as one tf.function for any batch size."""
+    return tf.function(
+        lambda x: model(x, training=False),
+        input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32)])
+
+
+def inference_throughput(forward, x, passes=3):
+    """Best-of-`passes` images/s at batch 256 (x: a tf.Tensor)."""
+    forward(x[:EVAL_BATCH_SIZE])  # trace outside the timing
+    n = int(x.shape[0])
+    best = float("inf")
+    for _ in range(passes):
+        start = time.perf_counter()
+        for i in range(0, n, EVAL_BATCH_SIZE):
+            forward(x[i:i + EVAL_BATCH_SIZE])
+        best = min(best, time.perf_counter() - start)
+    return n / best
+
+
+def single_image_latency(forward, x, calls=LATENCY_CALLS, warmup=20):
+    """p50 / p99 milliseconds for batch-1 forward passes (x: a tf.Tensor)."""
+    n = int(x.shape[0])
+    for i in range(warmup):
+        forward(x[i % n:i % n + 1])
+    times = []
+    for i in range(calls):
+        xb = x[i % n:i % n + 1]
+        start = time.perf_counter()
+        forward(xb)  # eager TF on CPU: returns when the result is computed
+        times.append(time.perf_counter() - start)
+    ms = np.array(times) * 1000.0
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def main():
+    args = parse_args()
+    # Thread settings first: TensorFlow fixes its thread pools when it runs
+    # its first op and raises RuntimeError on later changes.
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(args.seed)  # Python, NumPy and TF seeds
+    log = sys.stderr if args.json else sys.stdout
+
+    x_all, y_all = load_split(args.data, "train")
+    x_test, y_test = load_split(args.data, "t10k")
+    x_test, y_test = x_test[:args.test_images], y_test[:args.test_images]
+    perm = np.random.default_rng(args.seed).permutation(len(x_all))
+    train_idx = perm[:len(x_all) - VAL_IMAGES][:args.train_images]
+    val_idx = perm[len(x_all) - VAL_IMAGES:]
+    x_train, y_train = x_all[train_idx], y_all[train_idx]
+    x_val, y_val = x_all[val_idx], y_all[val_idx]
+    print(f"tensorflow {tf.__version__}, keras {keras.__version__}, threads "
+          f"{tf.config.threading.get_intra_op_parallelism_threads()} "
+          f"(inter-op {tf.config.threading.get_inter_op_parallelism_threads()})"
+          f", train {len(x_train)}, val {len(x_val)}, test {len(x_test)}",
+          file=log)
+
+    model = seed_cnn()
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3, epsilon=1e-7),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"])
+    params = model.count_params()
+    timer = EpochTimer()
+
+    epochs = []
+    for epoch in range(1, args.epochs + 1):
+        tr_loss, tr_acc, tr_sec = train_epoch(model, x_train, y_train, timer)
+        va_loss, va_acc, va_sec = evaluate(model, x_val, y_val)
+        epochs.append({"epoch": epoch, "train_loss": tr_loss,
+                       "train_acc": tr_acc, "val_loss": va_loss,
+                       "val_acc": va_acc, "train_seconds": tr_sec,
+                       "val_seconds": va_sec})
+        print(f"epoch {epoch}  train loss {tr_loss:.4f} acc {tr_acc:.4f}  "
+              f"val loss {va_loss:.4f} acc {va_acc:.4f}  "
+              f"{tr_sec:.1f}s train  {va_sec:.1f}s val", file=log, flush=True)
+
+    train_secs = [e["train_seconds"] for e in epochs]
+    timed = train_secs[1:] if len(train_secs) >= 2 else train_secs
+    median_epoch = statistics.median(timed) if timed else None
+
+    _, test_acc, _ = evaluate(model, x_test, y_test)
+    forward = compiled_forward(model)
+    x_test_t = tf.constant(x_test)
+    images_per_s = inference_throughput(forward, x_test_t)
+    p50, p99 = single_image_latency(forward, x_test_t,
+                                    calls=args.latency_calls)
+
+    result = {
+        "framework": "keras",
+        "tensorflow_version": tf.__version__,
+        "keras_version": keras.__version__,
+        "threads": args.threads,
+        "train_images": len(x_train),
+        "epochs": epochs,
+        "median_train_seconds_per_epoch": median_epoch,
+        "median_excludes_first_epoch": len(train_secs) >= 2,
+        "inference_images_per_second": images_per_s,
+        "latency_ms_p50": p50,
+        "latency_ms_p99": p99,
+        "test_accuracy": test_acc,
+        "params": params,
+    }
+    print(f"parameters: {params:,}", file=log)
+    if median_epoch is not None:
+        print(f"median train seconds/epoch: {median_epoch:.2f}", file=log)
+    print(f"inference: {images_per_s:.0f} images/s (batch "
+          f"{EVAL_BATCH_SIZE}, best of 3)", file=log)
+    print(f"latency (batch 1): p50 {p50:.3f} ms  p99 {p99:.3f} ms", file=log)
+    print(f"test accuracy: {test_acc:.4f}", file=log)
+    if args.json:
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
