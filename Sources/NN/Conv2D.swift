@@ -39,8 +39,10 @@ public final class Conv2D: Layer {
     public let inputChannels, outputChannels, kernelSize: Int
 
     /// Upper bound on the im2col workspace (floats): 16 M floats = 64 MB at any batch size.
-    private let workspaceLimit = 1 << 24
+    var workspaceLimit = 1 << 24
     private var input: Tensor?
+    /// True when `workspace` still holds the im2col columns of the whole last training batch.
+    private var columnsKept = false
     private var workspace: [Float] = []
     private var gathered: [Float] = []
 
@@ -115,11 +117,12 @@ public final class Conv2D: Layer {
             }
         }}}}}
         input = phase == .training ? x : nil
+        columnsKept = phase == .training && chunk == batch
         return y
     }
 
     // dy: [N, K, P, Q] → dx: [N, C, H, W]; accumulates dweight and dbias.
-    // The im2col columns are recomputed per chunk rather than kept from forward.
+    // The im2col columns come from forward when the batch fitted in one chunk, else are recomputed.
     public func backward(_ dy: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2D.backward without a training forward pass") }
         let g = geometry(for: x.shape)
@@ -145,7 +148,9 @@ public final class Conv2D: Layer {
                 gatherChannels(dyp.baseAddress!, images: images, channels: outputChannels,
                                plane: g.outputPlane, into: dproduct.baseAddress!,
                                biasGradient: bias == nil ? nil : dbp.baseAddress!)
-                im2col(xp.baseAddress!, images: images, geometry: g, into: col.baseAddress!)
+                if !columnsKept {
+                    im2col(xp.baseAddress!, images: images, geometry: g, into: col.baseAddress!)
+                }
                 // dweight[K, C·R·S] += dproduct[K, n·P·Q] × colᵀ
                 sgemm(transposeA: false, transposeB: true, m: outputChannels, n: g.patchSize, k: columns,
                       a: dproduct.baseAddress!, lda: columns, b: col.baseAddress!, ldb: columns,
@@ -159,6 +164,7 @@ public final class Conv2D: Layer {
                 }
             }
         }}}}}}}}
+        columnsKept = false  // the input-gradient product overwrote them
         if let bias { bias.gradient = biasGradient }
         return dx
     }
