@@ -49,6 +49,20 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("fc_1 (Dense)"), result.stdout)
     }
 
+    func testBenchReportsStepTimesPerLayerAsJSON() throws {
+        let result = try run(["bench", "--steps", "2", "--batch-size", "8", "--skip-inference", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let report = try XCTUnwrap(json["report"] as? [String: Any])
+        XCTAssertGreaterThan(try XCTUnwrap(report["stepMilliseconds"] as? Double), 0)
+        let layers = try XCTUnwrap(report["layers"] as? [[String: Any]])
+        XCTAssertEqual(layers.compactMap { $0["name"] as? String }.prefix(2), ["conv_1", "relu_1"])
+        let conv2 = try XCTUnwrap(layers.first { $0["name"] as? String == "conv_2" })
+        XCTAssertGreaterThan(try XCTUnwrap(conv2["forwardGFLOPS"] as? Double), 0)
+        // 4.11 TFLOP per epoch for seed-cnn: 2·(forward + backward) multiply-adds of its products.
+        XCTAssertEqual(try XCTUnwrap(report["epochTFLOP"] as? Double), 4.11, accuracy: 0.01)
+    }
+
     func testBadInputGivesOneLineErrors() throws {
         try expectFailure(["summary", "--model", "vgg99"], mentioning: "unknown model 'vgg99'")
         try expectFailure(["train", "--epochs", "0"], mentioning: "--epochs must be at least 1")
