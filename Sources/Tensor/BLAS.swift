@@ -10,7 +10,8 @@ import CBLAS
 /// where op(A) is m×k, op(B) is k×n and C is m×n.
 ///
 /// The BLAS itself runs single-threaded; the product is split into blocks of C's columns
-/// (or rows, when C is tall and narrow) computed on `Threads.count` threads. Keeping all
+/// (or rows, when C is tall and narrow, or of the inner dimension when C is small)
+/// computed on `Threads.count` threads. Keeping all
 /// threading in one place stops idle BLAS worker threads from spinning against the
 /// engine's own parallel loops on a small machine.
 public func sgemm(
@@ -19,28 +20,78 @@ public func sgemm(
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
+    if m == 1 {
+        rowTimesMatrix(transposeA, transposeB, n, k, alpha, a, lda, b, ldb, beta, c)
+        return
+    }
     let threads = Threads.count
     let work = m * n * k
-    // Below ~4 MFLOP a split costs more than it saves.
-    guard threads > 1, work >= 1 << 21, max(m, n) >= 32 * threads else {
+    // Below ~2 M multiply-adds a split costs more than it saves.
+    guard threads > 1, work >= 1 << 21 else {
         sgemmSerial(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return
     }
-    if n >= m {
-        // Column block j0..<j1 of C needs column block j0..<j1 of op(B).
-        parallelFor(n / 16, minimumPerThread: 1) { blocks in
-            let j0 = blocks.lowerBound * 16
-            let j1 = blocks.upperBound == n / 16 ? n : blocks.upperBound * 16
-            sgemmSerial(transposeA, transposeB, m, j1 - j0, k, alpha, a, lda,
-                        transposeB ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc)
+    if max(m, n) >= 32 * threads {
+        if n >= m {
+            // Column block j0..<j1 of C needs column block j0..<j1 of op(B).
+            parallelFor(n / 16) { blocks in
+                let j0 = blocks.lowerBound * 16
+                let j1 = blocks.upperBound == n / 16 ? n : blocks.upperBound * 16
+                sgemmSerial(transposeA, transposeB, m, j1 - j0, k, alpha, a, lda,
+                            transposeB ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc)
+            }
+        } else {
+            // Row block i0..<i1 of C needs row block i0..<i1 of op(A).
+            parallelFor(m / 16) { blocks in
+                let i0 = blocks.lowerBound * 16
+                let i1 = blocks.upperBound == m / 16 ? m : blocks.upperBound * 16
+                sgemmSerial(transposeA, transposeB, i1 - i0, n, k, alpha,
+                            transposeA ? a + i0 : a + i0 * lda, lda, b, ldb, beta, c + i0 * ldc, ldc)
+            }
         }
-    } else {
-        // Row block i0..<i1 of C needs row block i0..<i1 of op(A).
-        parallelFor(m / 16, minimumPerThread: 1) { blocks in
-            let i0 = blocks.lowerBound * 16
-            let i1 = blocks.upperBound == m / 16 ? m : blocks.upperBound * 16
-            sgemmSerial(transposeA, transposeB, i1 - i0, n, k, alpha,
-                        transposeA ? a + i0 : a + i0 * lda, lda, b, ldb, beta, c + i0 * ldc, ldc)
+        return
+    }
+    // C is small and the inner dimension long (e.g. a weight gradient summed over a batch):
+    // each thread sums its share of k into its own partial C, then the partials are added.
+    var partials = [Float](repeating: 0, count: threads * m * n)
+    partials.withUnsafeMutableBufferPointer { partial in
+        parallelFor(threads) { ts in
+            for t in ts {
+                let p0 = k * t / threads, p1 = k * (t + 1) / threads
+                sgemmSerial(transposeA, transposeB, m, n, p1 - p0, alpha,
+                            transposeA ? a + p0 * lda : a + p0, lda,
+                            transposeB ? b + p0 : b + p0 * ldb, ldb,
+                            0, partial.baseAddress! + t * m * n, n)
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = beta == 0 ? 0 : beta * c[i * ldc + j]
+                for t in 0..<threads { sum += partial[(t * m + i) * n + j] }
+                c[i * ldc + j] = sum
+            }
+        }
+    }
+}
+
+/// The one-row case (a single image through a dense layer) as matrix-vector products, which
+/// read B once instead of packing it as GEMM does: cᵀ = op(B)ᵀ · aᵀ, split over C's columns.
+private func rowTimesMatrix(
+    _ transposeA: Bool, _ transposeB: Bool, _ n: Int, _ k: Int, _ alpha: Float,
+    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>
+) {
+    let aStride = Int32(transposeA ? lda : 1)
+    parallelFor(n, minimumPerThread: n * k >= 1 << 18 ? 64 : n) { columns in
+        let j0 = columns.lowerBound, count = Int32(columns.count)
+        if transposeB {
+            // B is stored [n, k]: c[j] = Σ_p B[j, p] · a[p].
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, count, Int32(k), alpha, b + j0 * ldb, Int32(ldb),
+                        a, aStride, beta, c + j0, 1)
+        } else {
+            // B is stored [k, n]: c[j] = Σ_p B[p, j] · a[p].
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), count, alpha, b + j0, Int32(ldb),
+                        a, aStride, beta, c + j0, 1)
         }
     }
 }

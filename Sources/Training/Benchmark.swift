@@ -41,6 +41,8 @@ public struct BenchmarkReport: Codable {
     public var inferenceBatchSize: Int
     /// Single-image latency percentiles in milliseconds (nil if not measured).
     public var latencyP50Milliseconds, latencyP99Milliseconds: Double?
+    /// Mean single-image forward milliseconds per layer (empty if not measured).
+    public var latencyLayers: [LayerTiming] = []
     /// Peak resident memory of the process so far, in MiB.
     public var peakResidentMiB: Double
 }
@@ -141,8 +143,10 @@ public enum Benchmark {
         return Double(images.count) / best
     }
 
-    /// Single-image forward latency percentiles (p50, p99) in milliseconds over `calls` calls.
-    public static func latency(_ model: any Layer, images: ImageSet, calls: Int = 1_000) -> (p50: Double, p99: Double) {
+    /// Single-image forward latency percentiles (p50, p99) in milliseconds over `calls` calls,
+    /// then a per-layer breakdown from another `calls` profiled calls.
+    public static func latency(_ model: Sequential, images: ImageSet, calls: Int = 1_000)
+        -> (p50: Double, p99: Double, layers: [BenchmarkReport.LayerTiming]) {
         for i in 0..<50 { _ = model(images.batch([i % images.count]).images) }
         var times: [Double] = []
         for i in 0..<calls {
@@ -152,7 +156,16 @@ public enum Benchmark {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         times.sort()
-        return (times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)])
+        model.profile = [:]
+        model.profiling = true
+        for i in 0..<calls { _ = model(images.batch([i % images.count]).images) }
+        model.profiling = false
+        let layers = model.layers.map { entry in
+            BenchmarkReport.LayerTiming(name: entry.name,
+                                        forwardMilliseconds: (model.profile[entry.name]?.forward ?? 0) / Double(calls) * 1000,
+                                        backwardMilliseconds: 0, forwardGFLOPS: 0, backwardGFLOPS: 0)
+        }
+        return (times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)], layers)
     }
 
     /// The process's peak resident set size so far, in MiB.

@@ -41,7 +41,8 @@ extension Fashion {
             if !skipInference, let test {
                 let net = entry.make(1)
                 report.inferenceImagesPerSecond = Benchmark.throughput(net, images: test)
-                (report.latencyP50Milliseconds, report.latencyP99Milliseconds) = Benchmark.latency(net, images: test)
+                (report.latencyP50Milliseconds, report.latencyP99Milliseconds, report.latencyLayers) =
+                    Benchmark.latency(net, images: test)
             }
             report.peakResidentMiB = Benchmark.peakResidentMiB()
             if json {
@@ -82,6 +83,9 @@ extension Fashion {
                 lines.append("")
                 lines.append(String(format: "inference: %.0f images/s at batch %d over the test set; single image p50 %.3f ms, p99 %.3f ms",
                                     ips, r.inferenceBatchSize, p50, p99))
+                lines.append("single-image forward by layer (ms): " + r.latencyLayers.map {
+                    String(format: "%@ %.3f", $0.name, $0.forwardMilliseconds)
+                }.joined(separator: ", "))
             }
             lines.append(String(format: "peak resident memory: %.0f MiB", r.peakResidentMiB))
             return lines.joined(separator: "\n")

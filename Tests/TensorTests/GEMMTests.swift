@@ -41,6 +41,20 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    func testSmallOutputsWithLongInnerDimensionSplitK() {
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            check(transposeA: ta, transposeB: tb, m: 32, n: 25, k: 3001, beta: 0)
+            check(transposeA: ta, transposeB: tb, m: 9, n: 30, k: 8011, beta: 1)
+        }
+    }
+
+    func testSingleRowProductsUseMatrixVector() {
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            check(transposeA: ta, transposeB: tb, m: 1, n: 1024, k: 700, beta: 0)
+            check(transposeA: ta, transposeB: tb, m: 1, n: 10, k: 33, beta: 1)
+        }
+    }
+
     func testSmallProductsRunUnsplit() {
         check(transposeA: false, transposeB: true, m: 3, n: 5, k: 7, beta: 0)
     }
