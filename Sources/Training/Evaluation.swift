@@ -98,7 +98,9 @@ public struct EvaluationReport: Codable {
         lines.append("confusion matrix (rows = true class, columns = predicted)")
         lines.append(pad("", width) + confusion.indices.map { pad(String($0), 6) }.joined())
         for (i, row) in confusion.enumerated() {
-            lines.append(pad("\(i) \(classes[i].name)", width) + row.map { pad(String($0), 6) }.joined())
+            let label = "\(i) \(classes[i].name)"
+            lines.append(label + String(repeating: " ", count: max(0, width - label.count))
+                         + row.map { pad(String($0), 6) }.joined())
         }
         return lines.joined(separator: "\n")
     }
