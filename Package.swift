@@ -1,7 +1,13 @@
 // swift-tools-version:6.0
 // The package reads in the order the data flows:
 // system libraries → tensors and kernels → layers → data → models → checkpoints → training → CLI.
+import Foundation
 import PackageDescription
+
+// oneDNN (Debian: libdnnl-dev) runs the convolutions when it is installed; without it, or with
+// FASHION_PORTABLE=1 in the environment, they use the portable im2col + BLAS path.
+let useDNNL = FileManager.default.fileExists(atPath: "/usr/include/oneapi/dnnl/dnnl.h")
+    && ProcessInfo.processInfo.environment["FASHION_PORTABLE"] != "1"
 
 let package = Package(
     name: "fashion",
@@ -19,13 +25,14 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),  // glibc's mallopt
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // MARK: Engine
         // Float32 NCHW tensors and the kernels that compute on them (the only unsafe code).
         .target(name: "Tensor", dependencies: [
             .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             .target(name: "CMalloc", condition: .when(platforms: [.linux])),
-        ], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        ] + (useDNNL ? [.target(name: "CDNNL", condition: .when(platforms: [.linux]))] : []), swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Layers with explicit forward and backward passes, losses, optimisers.
         .target(name: "NN", dependencies: ["Tensor"]),
 

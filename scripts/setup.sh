@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the project needs from Debian when it is missing: OpenBLAS, zlib, pkg-config
-# and the Fashion-MNIST dataset. Safe to run again; uses sudo when not root.
+# Installs what the project needs from Debian when it is missing: OpenBLAS, oneDNN, zlib,
+# pkg-config and the Fashion-MNIST dataset. Safe to run again; uses sudo when not root.
 set -euo pipefail
-packages=(libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist)
+packages=(libopenblas-dev libdnnl-dev zlib1g-dev pkg-config dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -43,6 +43,17 @@ public final class Conv2D: Layer {
     private var input: Tensor?
     /// True when `workspace` still holds the im2col columns of the whole last training batch.
     private var columnsKept = false
+    #if canImport(CDNNL)
+    /// oneDNN primitives per input shape (training batch, last partial batch, evaluation batch…).
+    private var primitives: [[Int]: DNNLConvolution] = [:]
+
+    private func oneDNN(_ shape: [Int], _ g: ConvGeometry) -> DNNLConvolution {
+        if let p = primitives[shape] { return p }
+        let p = DNNLConvolution(batch: shape[0], geometry: g, outputChannels: outputChannels, hasBias: bias != nil)
+        primitives[shape] = p
+        return p
+    }
+    #endif
     private var workspace: [Float] = []
     private var gathered: [Float] = []
 
@@ -88,7 +99,26 @@ public final class Conv2D: Layer {
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let g = geometry(for: x.shape)
         let batch = x.shape[0]
-        var y = Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth])
+        var y = Tensor.uninitialized([batch, outputChannels, g.outputHeight, g.outputWidth])  // scatterChannels writes all
+        #if canImport(CDNNL)
+        if ConvolutionBackend.current == .oneDNN {
+            let convolution = oneDNN(x.shape, g)
+            x.scalars.withUnsafeBufferPointer { xp in
+            weight.value.scalars.withUnsafeBufferPointer { wp in
+            y.scalars.withUnsafeMutableBufferPointer { yp in
+                if let bias {
+                    bias.value.scalars.withUnsafeBufferPointer { bp in
+                        convolution.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: bp.baseAddress!, y: yp.baseAddress!)
+                    }
+                } else {
+                    convolution.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: nil, y: yp.baseAddress!)
+                }
+            }}}
+            input = phase == .training ? x : nil
+            columnsKept = false
+            return y
+        }
+        #endif
         let chunk = max(1, min(batch, workspaceLimit / (g.patchSize * g.outputPlane)))
         reserve(&workspace, g.patchSize * chunk * g.outputPlane)
         reserve(&gathered, outputChannels * chunk * g.outputPlane)
@@ -129,6 +159,9 @@ public final class Conv2D: Layer {
         let batch = x.shape[0]
         precondition(dy.shape == [batch, outputChannels, g.outputHeight, g.outputWidth],
                      "Conv2D.backward: gradient shape \(dy.shape) does not match the output")
+        #if canImport(CDNNL)
+        if ConvolutionBackend.current == .oneDNN { return backwardOneDNN(dy, x: x, g: g, needsInputGradient: needsInputGradient) }
+        #endif
         var dx = needsInputGradient ? Tensor(shape: x.shape) : Tensor.empty
         var biasGradient = bias?.gradient ?? Tensor.empty
         let chunk = max(1, min(batch, workspaceLimit / (g.patchSize * g.outputPlane)))
@@ -169,6 +202,44 @@ public final class Conv2D: Layer {
         return dx
     }
 }
+
+#if canImport(CDNNL)
+extension Conv2D {
+    /// Backward through oneDNN: it overwrites its outputs, so the parameter gradients are
+    /// computed into scratch tensors and then added to the accumulated ones.
+    private func backwardOneDNN(_ dy: Tensor, x: Tensor, g: ConvGeometry, needsInputGradient: Bool) -> Tensor {
+        let convolution = oneDNN(x.shape, g)
+        var dx = needsInputGradient ? Tensor.uninitialized(x.shape) : Tensor.empty
+        var dw = Tensor.uninitialized(weight.value.shape)
+        var db = Tensor.uninitialized([outputChannels])
+        x.scalars.withUnsafeBufferPointer { xp in
+        dy.scalars.withUnsafeBufferPointer { dyp in
+        dw.scalars.withUnsafeMutableBufferPointer { dwp in
+        db.scalars.withUnsafeMutableBufferPointer { dbp in
+            convolution.backwardWeights(x: xp.baseAddress!, dy: dyp.baseAddress!, dw: dwp.baseAddress!,
+                                        db: bias == nil ? nil : dbp.baseAddress!)
+            if needsInputGradient {
+                weight.value.scalars.withUnsafeBufferPointer { wp in
+                    dx.scalars.withUnsafeMutableBufferPointer { dxp in
+                        convolution.backwardData(dy: dyp.baseAddress!, weights: wp.baseAddress!, dx: dxp.baseAddress!)
+                    }
+                }
+            }
+        }}}}
+        add(dw, into: weight)
+        if let bias { add(db, into: bias) }
+        return dx
+    }
+
+    private func add(_ gradient: Tensor, into parameter: Parameter) {
+        parameter.gradient.scalars.withUnsafeMutableBufferPointer { g in
+            gradient.scalars.withUnsafeBufferPointer { d in
+                for i in g.indices { g[i] += d[i] }
+            }
+        }
+    }
+}
+#endif
 
 /// Grows `buffer` to at least `count` elements (workspaces are reused between calls).
 @inline(__always)

@@ -32,7 +32,7 @@ public final class Dense: Layer {
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let n = outputShape(for: x.shape)[0]
         // Start from the bias in every row, then add x · weightᵀ.
-        var y = Tensor(shape: [n, outputFeatures])
+        var y = Tensor.uninitialized([n, outputFeatures])
         y.scalars.withUnsafeMutableBufferPointer { yp in
             bias.value.scalars.withUnsafeBufferPointer { bp in
                 for row in 0..<n { (yp.baseAddress! + row * outputFeatures).update(from: bp.baseAddress!, count: outputFeatures) }

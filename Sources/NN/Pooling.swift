@@ -30,7 +30,7 @@ public final class MaxPool2D: Layer {
     // x: [N, C, H, W] → y: [N, C, P, Q]
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let g = geometry(for: x.shape)
-        var y = Tensor(shape: outputShape(for: x.shape))
+        var y = Tensor.uninitialized(outputShape(for: x.shape))  // every window writes its maximum
         if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }
         x.scalars.withUnsafeBufferPointer { xp in
             y.scalars.withUnsafeMutableBufferPointer { yp in
@@ -48,7 +48,7 @@ public final class MaxPool2D: Layer {
         precondition(!inputShape.isEmpty && dy.shape == outputShape(for: inputShape),
                      "MaxPool2D.backward: gradient shape \(dy.shape) does not match the last forward pass")
         let g = geometry(for: inputShape)
-        var dx = Tensor(shape: inputShape)
+        var dx = Tensor.uninitialized(inputShape)  // maxPoolBackward zeroes each plane first
         dy.scalars.withUnsafeBufferPointer { dyp in
             argmax.withUnsafeBufferPointer { ap in
                 dx.scalars.withUnsafeMutableBufferPointer { dxp in

@@ -5,6 +5,9 @@ import Accelerate
 #else
 import CBLAS
 #endif
+#if canImport(CDNNL)
+import CDNNL
+#endif
 
 /// Row-major single-precision matrix product `C = alpha * op(A) * op(B) + beta * C`,
 /// where op(A) is m×k, op(B) is k×n and C is m×n.
@@ -109,7 +112,7 @@ private func sgemmSerial(
                 beta, c, Int32(ldc))
 }
 
-/// Thread settings for the engine's parallel loops (the BLAS itself is kept single-threaded).
+/// Thread settings for the engine's parallel loops and oneDNN (the BLAS itself is kept single-threaded).
 public enum Threads {
     /// The number of threads kernels use (default: all cores).
     nonisolated(unsafe) public private(set) static var count: Int = defaultCount()
@@ -119,6 +122,9 @@ public enum Threads {
         precondition(n >= 1, "thread count must be at least 1")
         _ = count  // runs defaultCount() first, which configures the BLAS
         count = n
+        #if canImport(CDNNL)
+        omp_set_num_threads(Int32(n))  // oneDNN's threads
+        #endif
     }
 
     private static func defaultCount() -> Int {
@@ -132,17 +138,40 @@ public enum Threads {
 import Foundation
 import Dispatch
 
-/// Runs `body(i)` for every i in `0..<count`, split into contiguous blocks over
-/// `Threads.count` threads. `body` must only write memory no other index writes.
+/// Runs `body` over `0..<count` split into contiguous blocks, one per thread
+/// (`Threads.count` threads). `body` must only write memory no other block writes.
 public func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
     let threads = min(Threads.count, max(1, count / max(1, minimumPerThread)))
     if threads <= 1 || count <= 1 {
         body(0..<count)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-        let start = count * t / threads
-        let end = count * (t + 1) / threads
+    withoutActuallyEscaping(body) { body in
+        let work = ParallelWork(count: count, threads: threads, body: body)
+        #if canImport(CDNNL)
+        // On OpenMP's threads, which oneDNN also uses.
+        GOMP_parallel({ context in
+            Unmanaged<ParallelWork>.fromOpaque(context!).takeUnretainedValue().run(Int(omp_get_thread_num()))
+        }, Unmanaged.passUnretained(work).toOpaque(), UInt32(threads), 0)
+        #else
+        DispatchQueue.concurrentPerform(iterations: threads) { work.run($0) }
+        #endif
+    }
+}
+
+/// One parallel loop: which block thread `t` runs.
+private final class ParallelWork {
+    let count, threads: Int
+    let body: (Range<Int>) -> Void
+
+    init(count: Int, threads: Int, body: @escaping (Range<Int>) -> Void) {
+        self.count = count
+        self.threads = threads
+        self.body = body
+    }
+
+    func run(_ t: Int) {
+        let start = count * t / threads, end = count * (t + 1) / threads
         if start < end { body(start..<end) }
     }
 }

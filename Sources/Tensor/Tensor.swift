@@ -25,6 +25,14 @@ public struct Tensor: Equatable, Sendable {
     /// A tensor of zeros.
     public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape) }
 
+    /// A tensor whose elements are left unset, for kernels that overwrite every element
+    /// (saves a pass over memory that zero-filling large activations would cost).
+    public static func uninitialized(_ shape: [Int]) -> Tensor {
+        Tensor(shape: shape, scalars: [Float](unsafeUninitializedCapacity: shape.elementCount) { _, count in
+            count = shape.elementCount
+        })
+    }
+
     /// An empty tensor, used where a pass has nothing to return.
     public static let empty = Tensor(shape: [0])
 

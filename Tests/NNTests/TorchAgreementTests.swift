@@ -16,13 +16,25 @@ final class TorchAgreementTests: XCTestCase {
         return tensor
     }
 
-    func assertClose(_ a: Tensor, _ name: String, atol: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) {
+    func assertClose(_ a: Tensor, _ name: String, _ backend: ConvolutionBackend? = nil, atol: Float = 1e-5,
+                     file: StaticString = #filePath, line: UInt = #line) {
         let b = t(name)
-        XCTAssertTrue(TestSupport.allClose(a, b, atol: atol), "\(name): max difference \(TestSupport.maxDifference(a, b))",
+        XCTAssertTrue(TestSupport.allClose(a, b, atol: atol),
+                      "\(name)\(backend.map { " (\($0))" } ?? ""): max difference \(TestSupport.maxDifference(a, b))",
                       file: file, line: line)
     }
 
+    /// Every convolution case runs on each available backend (im2col + BLAS, and oneDNN when built with it).
     func checkConv(_ name: String, stride: Int, padding: Padding) {
+        let saved = ConvolutionBackend.current
+        defer { ConvolutionBackend.current = saved }
+        for backend in [ConvolutionBackend.im2col] + (ConvolutionBackend.isOneDNNAvailable ? [.oneDNN] : []) {
+            ConvolutionBackend.current = backend
+            checkConv(name, stride: stride, padding: padding, backend: backend)
+        }
+    }
+
+    func checkConv(_ name: String, stride: Int, padding: Padding, backend: ConvolutionBackend) {
         let w = t("\(name).w")
         var g = SeededGenerator(seed: 0)
         let conv = Conv2D(inputChannels: w.shape[1], outputChannels: w.shape[0], kernelSize: w.shape[2],
@@ -30,11 +42,11 @@ final class TorchAgreementTests: XCTestCase {
         conv.weight.value = w
         conv.bias!.value = t("\(name).b")
         let y = conv.forward(t("\(name).x"), phase: .training)
-        assertClose(y, "\(name).y")
+        assertClose(y, "\(name).y", backend)
         let dx = conv.backward(t("\(name).dy"), needsInputGradient: true)
-        assertClose(dx, "\(name).dx")
-        assertClose(conv.weight.gradient, "\(name).dw", atol: 1e-4)
-        assertClose(conv.bias!.gradient, "\(name).db", atol: 1e-4)
+        assertClose(dx, "\(name).dx", backend)
+        assertClose(conv.weight.gradient, "\(name).dw", backend, atol: 1e-4)
+        assertClose(conv.bias!.gradient, "\(name).db", backend, atol: 1e-4)
     }
 
     func testConvSame() { checkConv("conv_same", stride: 1, padding: .same) }

@@ -1,0 +1,227 @@
+// Convolutions through oneDNN (Debian's libdnnl-dev), when the package is built with it.
+//
+// The rest of the engine keeps NCHW tensors; each call reorders its operands into the blocked
+// layouts oneDNN's AVX-512 kernels prefer (nChw16c, OIhw16i16o…) and back, which costs far less
+// than the kernels save. Primitives are created once per shape and reused.
+import Foundation
+
+/// Which implementation runs the convolutions.
+public enum ConvolutionBackend: String, Sendable {
+    /// Portable: im2col + BLAS matrix products (Convolution.swift).
+    case im2col
+    /// oneDNN's kernels (this file), when the package was built with libdnnl-dev.
+    case oneDNN
+
+    /// True when the package was built with oneDNN.
+    public static var isOneDNNAvailable: Bool {
+        #if canImport(CDNNL)
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    /// The backend in use: oneDNN when available, unless `FASHION_CONV=im2col` is set.
+    nonisolated(unsafe) public static var current: ConvolutionBackend =
+        isOneDNNAvailable && ProcessInfo.processInfo.environment["FASHION_CONV"] != "im2col" ? .oneDNN : .im2col
+}
+
+#if canImport(CDNNL)
+import CDNNL
+
+/// Fails loudly on a oneDNN error: these calls only fail on a programming error or out of memory.
+@inline(__always)
+private func check(_ status: dnnl_status_t, _ what: StaticString) {
+    precondition(status == dnnl_success, "oneDNN \(what) failed (status \(status.rawValue))")
+}
+
+/// The CPU engine and stream every primitive runs on.
+private final class DNNLContext: @unchecked Sendable {
+    static let shared = DNNLContext()
+    var engine: dnnl_engine_t?
+    var stream: dnnl_stream_t?
+
+    init() {
+        check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine_create")
+        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream_create")
+    }
+}
+
+/// A plain-layout operand (NCHW, OIHW or a vector) and, when the primitive wants another
+/// layout, a blocked copy with the reorders between them.
+private final class Operand {
+    private var plain: dnnl_memory_t?
+    private var blocked: dnnl_memory_t?
+    private var toBlocked: dnnl_primitive_t?
+    private var toPlain: dnnl_primitive_t?
+
+    init(plain plainDescriptor: dnnl_memory_desc_t, wanted: UnsafePointer<dnnl_memory_desc_t>, output: Bool) {
+        let engine = DNNLContext.shared.engine
+        var p = plainDescriptor
+        check(dnnl_memory_create(&plain, &p, engine, nil), "memory_create")
+        guard dnnl_memory_desc_equal(&p, wanted) == 0 else { return }
+        check(dnnl_memory_create(&blocked, wanted, engine, UnsafeMutableRawPointer(bitPattern: -1)), "memory_create")
+        var descriptor: dnnl_primitive_desc_t?
+        if output {
+            check(dnnl_reorder_primitive_desc_create(&descriptor, wanted, engine, &p, engine, nil), "reorder")
+            check(dnnl_primitive_create(&toPlain, descriptor), "primitive_create")
+        } else {
+            check(dnnl_reorder_primitive_desc_create(&descriptor, &p, engine, wanted, engine, nil), "reorder")
+            check(dnnl_primitive_create(&toBlocked, descriptor), "primitive_create")
+        }
+        dnnl_primitive_desc_destroy(descriptor)
+    }
+
+    /// The memory a primitive should read: `pointer`'s contents, reordered if needed.
+    func input(_ pointer: UnsafeRawPointer) -> dnnl_memory_t? {
+        check(dnnl_memory_set_data_handle(plain, UnsafeMutableRawPointer(mutating: pointer)), "set_data_handle")
+        guard let toBlocked else { return plain }
+        run(toBlocked, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: plain), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: blocked)])
+        return blocked
+    }
+
+    /// The memory a primitive should write; call `finish()` after it ran to land the result at `pointer`.
+    func output(_ pointer: UnsafeMutableRawPointer) -> dnnl_memory_t? {
+        check(dnnl_memory_set_data_handle(plain, pointer), "set_data_handle")
+        return toPlain == nil ? plain : blocked
+    }
+
+    /// Reorders a blocked output back into the plain buffer.
+    func finish() {
+        guard let toPlain else { return }
+        run(toPlain, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: blocked), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: plain)])
+    }
+
+    deinit {
+        dnnl_primitive_destroy(toBlocked)
+        dnnl_primitive_destroy(toPlain)
+        dnnl_memory_destroy(blocked)
+        dnnl_memory_destroy(plain)
+    }
+}
+
+private func run(_ primitive: dnnl_primitive_t?, _ arguments: [dnnl_exec_arg_t]) {
+    check(dnnl_primitive_execute(primitive, DNNLContext.shared.stream, Int32(arguments.count), arguments), "execute")
+}
+
+private func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag), "memory_desc_init")
+    return md
+}
+
+/// A 2-D convolution of one shape (batch size included) as oneDNN primitives:
+/// forward, backward-data and backward-weights, with NCHW/OIHW buffers on the outside.
+public final class DNNLConvolution {
+    private var forwardPrimitive, backwardDataPrimitive, backwardWeightsPrimitive: dnnl_primitive_t?
+    private let source, weights, bias, destination: Operand
+    private let gradientOutputForData, weightsForData, gradientInput: Operand
+    private let sourceForWeights, gradientOutputForWeights, gradientWeights, gradientBias: Operand
+    private let hasBias: Bool
+
+    /// Primitives for input [batch, C, H, W] (`geometry`), `outputChannels` filters, with or without bias.
+    public init(batch: Int, geometry g: ConvGeometry, outputChannels: Int, hasBias: Bool) {
+        self.hasBias = hasBias
+        let engine = DNNLContext.shared.engine
+        let srcDims = [batch, g.channels, g.height, g.width]
+        let weightDims = [outputChannels, g.channels, g.kernelHeight, g.kernelWidth]
+        let dstDims = [batch, outputChannels, g.outputHeight, g.outputWidth]
+        let plainSource = descriptor(srcDims, dnnl_nchw), plainWeights = descriptor(weightDims, dnnl_oihw)
+        let plainDestination = descriptor(dstDims, dnnl_nchw)
+        let plainBias = hasBias ? descriptor([outputChannels], dnnl_x) : dnnl_memory_desc_t()
+        var anySource = descriptor(srcDims, dnnl_format_tag_any), anyWeights = descriptor(weightDims, dnnl_format_tag_any)
+        var anyDestination = descriptor(dstDims, dnnl_format_tag_any)
+        var biasDescriptor = plainBias
+        let strides: [Int64] = [Int64(g.strideHeight), Int64(g.strideWidth)]
+        let padBefore: [Int64] = [Int64(g.padTop), Int64(g.padLeft)]
+        // oneDNN wants the padding after explicitly: what makes the output size come out right.
+        let padAfter: [Int64] = [Int64((g.outputHeight - 1) * g.strideHeight + g.kernelHeight - g.height - g.padTop),
+                                 Int64((g.outputWidth - 1) * g.strideWidth + g.kernelWidth - g.width - g.padLeft)]
+
+        // forward_training also for inference: it selects the nChw16c kernels, cheaper end to end here.
+        var convolution = dnnl_convolution_desc_t()
+        check(dnnl_convolution_forward_desc_init(&convolution, dnnl_forward_training, dnnl_convolution_direct,
+                                                 &anySource, &anyWeights, &biasDescriptor, &anyDestination,
+                                                 strides, padBefore, padAfter), "convolution_forward_desc_init")
+        var forwardDescriptor: dnnl_primitive_desc_t?
+        check(dnnl_primitive_desc_create(&forwardDescriptor, &convolution, nil, engine, nil), "primitive_desc_create")
+        check(dnnl_primitive_create(&forwardPrimitive, forwardDescriptor), "primitive_create")
+        func md(_ pd: dnnl_primitive_desc_t?, _ what: dnnl_query_t) -> UnsafePointer<dnnl_memory_desc_t> {
+            dnnl_primitive_desc_query_md(pd, what, 0)
+        }
+        source = Operand(plain: plainSource, wanted: md(forwardDescriptor, dnnl_query_src_md), output: false)
+        weights = Operand(plain: plainWeights, wanted: md(forwardDescriptor, dnnl_query_weights_md), output: false)
+        var plainBiasCopy = plainBias
+        bias = Operand(plain: plainBias, wanted: &plainBiasCopy, output: false)
+        destination = Operand(plain: plainDestination, wanted: md(forwardDescriptor, dnnl_query_dst_md), output: true)
+
+        var data = dnnl_convolution_desc_t()
+        check(dnnl_convolution_backward_data_desc_init(&data, dnnl_convolution_direct, &anySource, &anyWeights,
+                                                       &anyDestination, strides, padBefore, padAfter), "backward_data_desc_init")
+        var dataDescriptor: dnnl_primitive_desc_t?
+        check(dnnl_primitive_desc_create(&dataDescriptor, &data, nil, engine, forwardDescriptor), "primitive_desc_create")
+        check(dnnl_primitive_create(&backwardDataPrimitive, dataDescriptor), "primitive_create")
+        gradientOutputForData = Operand(plain: plainDestination, wanted: md(dataDescriptor, dnnl_query_diff_dst_md), output: false)
+        weightsForData = Operand(plain: plainWeights, wanted: md(dataDescriptor, dnnl_query_weights_md), output: false)
+        gradientInput = Operand(plain: plainSource, wanted: md(dataDescriptor, dnnl_query_diff_src_md), output: true)
+
+        var weightGradient = dnnl_convolution_desc_t()
+        var diffBiasDescriptor = plainBias
+        check(dnnl_convolution_backward_weights_desc_init(&weightGradient, dnnl_convolution_direct, &anySource, &anyWeights,
+                                                          &diffBiasDescriptor, &anyDestination, strides, padBefore, padAfter),
+              "backward_weights_desc_init")
+        var weightsDescriptor: dnnl_primitive_desc_t?
+        check(dnnl_primitive_desc_create(&weightsDescriptor, &weightGradient, nil, engine, forwardDescriptor), "primitive_desc_create")
+        check(dnnl_primitive_create(&backwardWeightsPrimitive, weightsDescriptor), "primitive_create")
+        sourceForWeights = Operand(plain: plainSource, wanted: md(weightsDescriptor, dnnl_query_src_md), output: false)
+        gradientOutputForWeights = Operand(plain: plainDestination, wanted: md(weightsDescriptor, dnnl_query_diff_dst_md), output: false)
+        gradientWeights = Operand(plain: plainWeights, wanted: md(weightsDescriptor, dnnl_query_diff_weights_md), output: true)
+        var plainBiasCopy2 = plainBias
+        gradientBias = Operand(plain: plainBias, wanted: &plainBiasCopy2, output: true)
+
+        dnnl_primitive_desc_destroy(forwardDescriptor)
+        dnnl_primitive_desc_destroy(dataDescriptor)
+        dnnl_primitive_desc_destroy(weightsDescriptor)
+    }
+
+    deinit {
+        dnnl_primitive_destroy(forwardPrimitive)
+        dnnl_primitive_destroy(backwardDataPrimitive)
+        dnnl_primitive_destroy(backwardWeightsPrimitive)
+    }
+
+    /// y [N, K, P, Q] = x [N, C, H, W] ⋆ w [K, C, R, S] + b [K].
+    public func forward(x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
+                        y: UnsafeMutablePointer<Float>) {
+        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: source.input(x)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights.input(w)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination.output(y))]
+        if hasBias, let b { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: bias.input(b))) }
+        run(forwardPrimitive, arguments)
+        destination.finish()
+        check(dnnl_stream_wait(DNNLContext.shared.stream), "stream_wait")
+    }
+
+    /// dx [N, C, H, W] = the gradient of the input for output gradient dy [N, K, P, Q] (overwrites dx).
+    public func backwardData(dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        run(backwardDataPrimitive, [dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: gradientOutputForData.input(dy)),
+                                    dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weightsForData.input(w)),
+                                    dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_SRC, memory: gradientInput.output(dx))])
+        gradientInput.finish()
+        check(dnnl_stream_wait(DNNLContext.shared.stream), "stream_wait")
+    }
+
+    /// dw [K, C, R, S] and db [K] for input x and output gradient dy (overwrites dw and db).
+    public func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?) {
+        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: sourceForWeights.input(x)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: gradientOutputForWeights.input(dy)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_WEIGHTS, memory: gradientWeights.output(dw))]
+        if hasBias, let db { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_BIAS, memory: gradientBias.output(db))) }
+        run(backwardWeightsPrimitive, arguments)
+        gradientWeights.finish()
+        if hasBias { gradientBias.finish() }
+        check(dnnl_stream_wait(DNNLContext.shared.stream), "stream_wait")
+    }
+}
+#endif
