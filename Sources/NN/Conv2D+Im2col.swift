@@ -1,0 +1,82 @@
+import Tensor
+
+// The portable convolution path: im2col + one GEMM per chunk of images,
+// y[K, n·P·Q] = weight[K, C·R·S] × col[C·R·S, n·P·Q].
+extension Conv2D {
+    func forwardIm2col(_ x: Tensor, _ g: ConvGeometry, phase: Phase) -> Tensor {
+        let batch = x.shape[0]
+        var y = Tensor.uninitialized([batch, outputChannels, g.outputHeight, g.outputWidth])  // scatterChannels writes all
+        let chunk = max(1, min(batch, workspaceLimit / (g.patchSize * g.outputPlane)))
+        reserve(&workspace, g.patchSize * chunk * g.outputPlane)
+        reserve(&gathered, outputChannels * chunk * g.outputPlane)
+        x.scalars.withUnsafeBufferPointer { xp in
+        weight.value.scalars.withUnsafeBufferPointer { wp in
+        workspace.withUnsafeMutableBufferPointer { col in
+        gathered.withUnsafeMutableBufferPointer { product in
+        y.scalars.withUnsafeMutableBufferPointer { yp in
+        withBias { bp in
+            for start in Swift.stride(from: 0, to: batch, by: chunk) {
+                let images = start..<min(batch, start + chunk)
+                let columns = images.count * g.outputPlane
+                im2col(xp.baseAddress!, images: images, geometry: g, into: col.baseAddress!)
+                // product[K, n·P·Q] = weight[K, C·R·S] × col[C·R·S, n·P·Q]
+                sgemm(transposeA: false, transposeB: false, m: outputChannels, n: columns, k: g.patchSize,
+                      a: wp.baseAddress!, lda: g.patchSize, b: col.baseAddress!, ldb: columns,
+                      beta: 0, c: product.baseAddress!, ldc: columns)
+                scatterChannels(product.baseAddress!, bias: bp, images: images,
+                                channels: outputChannels, plane: g.outputPlane, into: yp.baseAddress!)
+            }
+        }}}}}}
+        columnsKept = phase == .training && chunk == batch
+        return y
+    }
+
+    // The im2col columns come from forward when the batch fitted in one chunk, else are recomputed.
+    func backwardIm2col(_ dy: Tensor, x: Tensor, _ g: ConvGeometry, needsInputGradient: Bool) -> Tensor {
+        let batch = x.shape[0]
+        var dx = needsInputGradient ? Tensor(shape: x.shape) : Tensor.empty
+        var biasGradient = bias?.gradient ?? Tensor.empty
+        let chunk = max(1, min(batch, workspaceLimit / (g.patchSize * g.outputPlane)))
+        reserve(&workspace, g.patchSize * chunk * g.outputPlane)
+        reserve(&gathered, outputChannels * chunk * g.outputPlane)
+        x.scalars.withUnsafeBufferPointer { xp in
+        dy.scalars.withUnsafeBufferPointer { dyp in
+        weight.value.scalars.withUnsafeBufferPointer { wp in
+        weight.gradient.scalars.withUnsafeMutableBufferPointer { dwp in
+        biasGradient.scalars.withUnsafeMutableBufferPointer { dbp in
+        workspace.withUnsafeMutableBufferPointer { col in
+        gathered.withUnsafeMutableBufferPointer { dproduct in
+        dx.scalars.withUnsafeMutableBufferPointer { dxp in
+            for start in Swift.stride(from: 0, to: batch, by: chunk) {
+                let images = start..<min(batch, start + chunk)
+                let columns = images.count * g.outputPlane
+                gatherChannels(dyp.baseAddress!, images: images, channels: outputChannels,
+                               plane: g.outputPlane, into: dproduct.baseAddress!,
+                               biasGradient: bias == nil ? nil : dbp.baseAddress!)
+                if !columnsKept {
+                    im2col(xp.baseAddress!, images: images, geometry: g, into: col.baseAddress!)
+                }
+                // dweight[K, C·R·S] += dproduct[K, n·P·Q] × colᵀ
+                sgemm(transposeA: false, transposeB: true, m: outputChannels, n: g.patchSize, k: columns,
+                      a: dproduct.baseAddress!, lda: columns, b: col.baseAddress!, ldb: columns,
+                      beta: 1, c: dwp.baseAddress!, ldc: g.patchSize)
+                if needsInputGradient {
+                    // dcol[C·R·S, n·P·Q] = weightᵀ × dproduct, then folded back onto dx.
+                    sgemm(transposeA: true, transposeB: false, m: g.patchSize, n: columns, k: outputChannels,
+                          a: wp.baseAddress!, lda: g.patchSize, b: dproduct.baseAddress!, ldb: columns,
+                          beta: 0, c: col.baseAddress!, ldc: columns)
+                    col2im(col.baseAddress!, images: images, geometry: g, into: dxp.baseAddress!)
+                }
+            }
+        }}}}}}}}
+        columnsKept = false  // the input-gradient product overwrote them
+        if let bias { bias.gradient = biasGradient }
+        return dx
+    }
+}
+
+/// Grows `buffer` to at least `count` elements (workspaces are reused between calls).
+@inline(__always)
+func reserve(_ buffer: inout [Float], _ count: Int) {
+    if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
+}
