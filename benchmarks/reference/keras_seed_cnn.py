@@ -35,12 +35,7 @@ Timings:
     than an eager model(x, training=False) for single images.
 """
 
-import argparse
-import gzip
-import json
 import os
-import statistics
-import struct
 import sys
 import time
 
@@ -54,59 +49,24 @@ import tensorflow as tf  # no TF op may run before the thread settings in main()
 import keras
 from keras import layers
 
-DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
-BATCH_SIZE = 64
-EVAL_BATCH_SIZE = 256
-VAL_IMAGES = 10_000
-LATENCY_CALLS = 1_000
-TEST_IMAGES = 10_000
+import common
+from common import (BATCH_SIZE, EVAL_BATCH_SIZE, LATENCY_CALLS, VAL_IMAGES,
+                    load_part)
+
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", default=os.environ.get("FASHION_MNIST_DIR",
-                                                    DEFAULT_DATA),
-                   help="directory with the *-ubyte.gz files")
-    p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--train-images", type=int, default=50_000,
-                   help="number of training images used (<= 50000)")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON object at the end")
-    # Smoke-test knobs (defaults = the full benchmark), as in
-    # pytorch_seed_cnn.py.
-    p.add_argument("--test-images", type=int, default=TEST_IMAGES,
-                   help="test images used for accuracy, throughput and "
-                        "latency (<= 10000; smaller only for smoke tests)")
-    p.add_argument("--latency-calls", type=int, default=LATENCY_CALLS,
-                   help="batch-1 calls timed for the latency percentiles")
-    return p.parse_args()
+    return common.parse_args(__doc__.split("\n\n")[0])
 
 
 # ---------------------------------------------------------------------------
 # Data (same files, scaling and split as pytorch_seed_cnn.py)
 # ---------------------------------------------------------------------------
 
-def read_idx(path):
-    """Read a gzipped IDX file into a numpy uint8 array."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file")
-    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
-    arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    return arr.reshape(dims)
-
-
 def load_split(data_dir, prefix):
     """Images as float32 [N,28,28,1] (channels-last) in [0,1], labels int64 [N]."""
-    images = read_idx(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(data_dir, f"{prefix}-labels-idx1-ubyte.gz"))
-    x = (images.astype(np.float32) / 255.0)[..., np.newaxis]
-    y = labels.astype(np.int64)
-    return x, y
+    images, labels = load_part(data_dir, prefix)
+    return images[..., np.newaxis], labels
 
 
 # ---------------------------------------------------------------------------
@@ -233,17 +193,8 @@ def main():
     for epoch in range(1, args.epochs + 1):
         tr_loss, tr_acc, tr_sec = train_epoch(model, x_train, y_train, timer)
         va_loss, va_acc, va_sec = evaluate(model, x_val, y_val)
-        epochs.append({"epoch": epoch, "train_loss": tr_loss,
-                       "train_acc": tr_acc, "val_loss": va_loss,
-                       "val_acc": va_acc, "train_seconds": tr_sec,
-                       "val_seconds": va_sec})
-        print(f"epoch {epoch}  train loss {tr_loss:.4f} acc {tr_acc:.4f}  "
-              f"val loss {va_loss:.4f} acc {va_acc:.4f}  "
-              f"{tr_sec:.1f}s train  {va_sec:.1f}s val", file=log, flush=True)
-
-    train_secs = [e["train_seconds"] for e in epochs]
-    timed = train_secs[1:] if len(train_secs) >= 2 else train_secs
-    median_epoch = statistics.median(timed) if timed else None
+        common.record_epoch(epochs, epoch, (tr_loss, tr_acc, tr_sec),
+                            (va_loss, va_acc, va_sec), log)
 
     _, test_acc, _ = evaluate(model, x_test, y_test)
     forward = compiled_forward(model)
@@ -258,24 +209,11 @@ def main():
         "keras_version": keras.__version__,
         "threads": args.threads,
         "train_images": len(x_train),
-        "epochs": epochs,
-        "median_train_seconds_per_epoch": median_epoch,
-        "median_excludes_first_epoch": len(train_secs) >= 2,
-        "inference_images_per_second": images_per_s,
-        "latency_ms_p50": p50,
-        "latency_ms_p99": p99,
-        "test_accuracy": test_acc,
+        **common.timing_summary(epochs, images_per_s, p50, p99, test_acc),
         "params": params,
     }
     print(f"parameters: {params:,}", file=log)
-    if median_epoch is not None:
-        print(f"median train seconds/epoch: {median_epoch:.2f}", file=log)
-    print(f"inference: {images_per_s:.0f} images/s (batch "
-          f"{EVAL_BATCH_SIZE}, best of 3)", file=log)
-    print(f"latency (batch 1): p50 {p50:.3f} ms  p99 {p99:.3f} ms", file=log)
-    print(f"test accuracy: {test_acc:.4f}", file=log)
-    if args.json:
-        print(json.dumps(result))
+    common.report(result, args.json, log)
 
 
 if __name__ == "__main__":
