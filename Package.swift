@@ -29,6 +29,9 @@ let package = Package(
 
         // MARK: Engine
         // Float32 NCHW tensors and the kernels that compute on them (the only unsafe code).
+        // Always optimised (-Ounchecked, also in debug builds, so `swift test` runs at speed):
+        // its preconditions are not checked, so callers validate shapes before they get here.
+        // -O instead measured 3–10% slower in `fashion bench`.
         .target(name: "Tensor", dependencies: [
             .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             .target(name: "CMalloc", condition: .when(platforms: [.linux])),
