@@ -39,8 +39,8 @@ public struct History: Codable, Equatable {
         }
         for (number, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",").map(String.init)
-            guard fields.count == 6, let epoch = Int(fields[0]),
-                  let values = Optional(fields.dropFirst().compactMap(Double.init)), values.count == 5 else {
+            let values = fields.dropFirst().compactMap(Double.init)
+            guard fields.count == 6, let epoch = Int(fields[0]), values.count == 5 else {
                 throw HistoryError(description: "history.csv line \(number + 2) is malformed: \(line)")
             }
             records.append(EpochRecord(epoch: epoch, trainLoss: values[0], trainAccuracy: values[1],
