@@ -56,7 +56,7 @@ public final class Trainer {
     /// The run directory.
     public let directory: URL
     /// The model being trained.
-    public let model: Sequential
+    public private(set) var model: Sequential
     /// Training and validation images.
     public let train, validation: ImageSet
     /// Where per-epoch lines go.
@@ -99,10 +99,9 @@ public final class Trainer {
               let records = try? JSONDecoder().decode([EpochRecord].self, from: Data(historyJSON.utf8)) else {
             throw TrainingError(description: "\(url.path) lacks the training state needed to resume")
         }
-        try ModelCheckpoint.validate(optimizerState: saved.optimizerState, for: model)
-        try ModelCheckpoint.assign(Dictionary(uniqueKeysWithValues: (saved.model.parameters + saved.model.buffers)
-            .map { ($0.name, $0.parameter.value) }), to: model)
+        try ModelCheckpoint.validate(optimizerState: saved.optimizerState, for: saved.model)
         try optimizer.restore(state: saved.optimizerState, step: step)
+        model = saved.model  // dropout is reseeded every epoch, so the loaded model continues exactly
         history = History(records: records)
         bestAccuracy = best
     }
