@@ -48,18 +48,18 @@ private final class DNNLContext: @unchecked Sendable {
 }
 
 /// A plain-layout operand (NCHW, OIHW or a vector) and, when the primitive wants another
-/// layout, a blocked copy with the reorders between them.
+/// layout (`wanted`; nil means the plain one), a blocked copy with the reorders between them.
 private final class Operand {
     private var plain: dnnl_memory_t?
     private var blocked: dnnl_memory_t?
     private var toBlocked: dnnl_primitive_t?
     private var toPlain: dnnl_primitive_t?
 
-    init(plain plainDescriptor: dnnl_memory_desc_t, wanted: UnsafePointer<dnnl_memory_desc_t>, output: Bool) {
+    init(plain plainDescriptor: dnnl_memory_desc_t, wanted: UnsafePointer<dnnl_memory_desc_t>? = nil, output: Bool) {
         let engine = DNNLContext.shared.engine
         var p = plainDescriptor
         check(dnnl_memory_create(&plain, &p, engine, nil), "memory_create")
-        guard dnnl_memory_desc_equal(&p, wanted) == 0 else { return }
+        guard let wanted, dnnl_memory_desc_equal(&p, wanted) == 0 else { return }
         check(dnnl_memory_create(&blocked, wanted, engine, UnsafeMutableRawPointer(bitPattern: -1)), "memory_create")
         var descriptor: dnnl_primitive_desc_t?
         if output {
@@ -151,8 +151,7 @@ public final class DNNLConvolution {
         }
         source = Operand(plain: plainSource, wanted: md(forwardDescriptor, dnnl_query_src_md), output: false)
         weights = Operand(plain: plainWeights, wanted: md(forwardDescriptor, dnnl_query_weights_md), output: false)
-        var plainBiasCopy = plainBias
-        bias = Operand(plain: plainBias, wanted: &plainBiasCopy, output: false)
+        bias = Operand(plain: plainBias, output: false)
         destination = Operand(plain: plainDestination, wanted: md(forwardDescriptor, dnnl_query_dst_md), output: true)
 
         var data = dnnl_convolution_desc_t()
@@ -176,8 +175,7 @@ public final class DNNLConvolution {
         sourceForWeights = Operand(plain: plainSource, wanted: md(weightsDescriptor, dnnl_query_src_md), output: false)
         gradientOutputForWeights = Operand(plain: plainDestination, wanted: md(weightsDescriptor, dnnl_query_diff_dst_md), output: false)
         gradientWeights = Operand(plain: plainWeights, wanted: md(weightsDescriptor, dnnl_query_diff_weights_md), output: true)
-        var plainBiasCopy2 = plainBias
-        gradientBias = Operand(plain: plainBias, wanted: &plainBiasCopy2, output: true)
+        gradientBias = Operand(plain: plainBias, output: true)
 
         dnnl_primitive_desc_destroy(forwardDescriptor)
         dnnl_primitive_desc_destroy(dataDescriptor)
