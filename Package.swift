@@ -47,6 +47,9 @@ let package = Package(
         // safetensors reading and writing, atomic files.
         .target(name: "Checkpoint", dependencies: ["Tensor", "NN", "Models"]),
 
+        // RGB pictures, PNG files and a bitmap font for labels.
+        .target(name: "Imaging", dependencies: ["CZlib"]),
+
         // MARK: Training and the command-line program
         .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint"]),
         .executableTarget(name: "fashion", dependencies: [
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Data", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "fashion"]),
     ],
