@@ -49,11 +49,13 @@ let package = Package(
 
         // RGB pictures, PNG files and a bitmap font for labels.
         .target(name: "Imaging", dependencies: ["CZlib"]),
+        // The HTML run report: charts, tables and pictures of predictions.
+        .target(name: "Report", dependencies: ["Imaging", "Training", "Models", "Data", "Tensor"]),
 
         // MARK: Training and the command-line program
         .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint"]),
         .executableTarget(name: "fashion", dependencies: [
-            "Training", "Models", "Data", "Checkpoint", "Tensor",
+            "Training", "Models", "Data", "Checkpoint", "Tensor", "Imaging", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Data", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "fashion"]),
     ],

@@ -50,8 +50,9 @@ public struct RGBImage: Equatable, Sendable {
 
     /// Paints a rectangle, clipped to the image.
     public mutating func fillRect(x: Int, y: Int, width w: Int, height h: Int, color: RGB) {
-        for row in max(0, y) ..< min(height, y + h) {
-            for column in max(0, x) ..< min(width, x + w) { self[column, row] = color }
+        let columns = max(0, x) ..< max(max(0, x), min(width, x + w))
+        for row in max(0, y) ..< max(max(0, y), min(height, y + h)) {
+            for column in columns { self[column, row] = color }
         }
     }
 

@@ -1,13 +1,32 @@
 import NN
 
+/// One row of a model summary: a layer, its output shape and its parameter count.
+public struct SummaryRow: Equatable, Sendable {
+    /// The layer's name in the model (`conv_1`).
+    public var name: String
+    /// The layer's type (`Conv2D`).
+    public var type: String
+    /// The output shape of one image, batch dimension left out.
+    public var outputShape: [Int]
+    /// Trainable parameters.
+    public var parameters: Int
+}
+
+/// The rows of a model summary for images of `inputShape` ([C, H, W]).
+public func summaryRows(_ model: Sequential, inputShape: [Int]) -> [SummaryRow] {
+    var shape = [1] + inputShape
+    return model.layers.map { entry in
+        shape = entry.layer.outputShape(for: shape)
+        return SummaryRow(name: entry.name, type: entry.layer.typeName, outputShape: Array(shape.dropFirst()),
+                          parameters: entry.layer.parameterCount)
+    }
+}
+
 /// A Keras-style table of a model's layers, output shapes and parameter counts.
 public func modelSummary(_ model: Sequential, name: String, inputShape: [Int]) -> String {
-    var rows: [(String, String, String)] = []
-    var shape = [1] + inputShape
-    for entry in model.layers {
-        shape = entry.layer.outputShape(for: shape)
-        let shapeText = "(None, " + shape.dropFirst().map(String.init).joined(separator: ", ") + ")"
-        rows.append(("\(entry.name) (\(entry.layer.typeName))", shapeText, formatCount(entry.layer.parameterCount)))
+    let rows = summaryRows(model, inputShape: inputShape).map { row in
+        ("\(row.name) (\(row.type))", "(None, " + row.outputShape.map(String.init).joined(separator: ", ") + ")",
+         formatCount(row.parameters))
     }
     let headers = ("Layer (type)", "Output Shape", "Param #")
     let w0 = max(headers.0.count, rows.map(\.0.count).max() ?? 0) + 2

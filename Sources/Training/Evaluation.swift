@@ -13,6 +13,14 @@ public struct Predictions {
     /// The mean cross-entropy.
     public var loss: Float
 
+    /// Predictions made elsewhere (tests, other tools).
+    public init(labels: [Int], predicted: [Int], confidence: [Float], loss: Float) {
+        self.labels = labels
+        self.predicted = predicted
+        self.confidence = confidence
+        self.loss = loss
+    }
+
     /// Fraction of images predicted correctly.
     public var accuracy: Float {
         labels.isEmpty ? 0 : Float(zip(labels, predicted).filter { $0 == $1 }.count) / Float(labels.count)

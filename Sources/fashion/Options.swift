@@ -36,3 +36,10 @@ func loadSplit(_ split: SplitName, directory: URL, seed: UInt64) throws -> Image
         return FashionMNIST.split(try FashionMNIST.load(.train, from: directory), seed: seed).validation
     }
 }
+
+/// A request that cannot be carried out, found after parsing (e.g. an index past the end of a split).
+struct UsageError: Error, CustomStringConvertible {
+    /// What is wrong, in one line.
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -116,5 +116,29 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("resuming"), resumed.stdout)
         let history = try String(contentsOf: run.appendingPathComponent("history.csv"), encoding: .utf8)
         XCTAssertEqual(history.split(separator: "\n").map { $0.prefix(2) }, ["ep", "1,", "2,"])
+
+        // Pictures of the run: the HTML report, a prediction grid and one image as PNGs.
+        let report = try self.run(["report", "--run", run.path])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        let page = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(page.hasPrefix("<!DOCTYPE html>") && page.contains("id=\"confusion\""))
+        let grid = run.appendingPathComponent("grid.png")
+        let gridRun = try self.run(["grid", "--weights", weights, "--count", "5", "--columns", "5", "--out", grid.path])
+        XCTAssertEqual(gridRun.status, 0, gridRun.stderr)
+        XCTAssertTrue(gridRun.stdout.contains("of 5 test images predicted right"), gridRun.stdout)
+        let shown = run.appendingPathComponent("image.png")
+        let show = try self.run(["show", "--index", "0", "--scale", "3", "--out", shown.path])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("label Ankle boot"), show.stdout)
+        for (file, size) in [(grid, nil), (shown, (84, 84))] {
+            let bytes = [UInt8](try Data(contentsOf: file))
+            XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], file.lastPathComponent)
+            if let size {
+                XCTAssertEqual(bytes[16 ..< 24].map { $0 }, [0, 0, 0, UInt8(size.0), 0, 0, 0, UInt8(size.1)])
+            }
+        }
+        try expectFailure(["show", "--index", "10000", "--out", shown.path], mentioning: "--index 10000 is out of range")
+        try expectFailure(["grid", "--weights", weights, "--count", "0"], mentioning: "--count must be between 1 and 1000")
+        try expectFailure(["report", "--run", run.appendingPathComponent("nope").path], mentioning: "no such run directory")
     }
 }

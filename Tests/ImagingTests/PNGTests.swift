@@ -87,3 +87,20 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(inverted[1, 0], .black)
     }
 }
+
+final class RGBImageTests: XCTestCase {
+    func testRectanglesAreClippedToTheImage() {
+        var image = RGBImage(width: 4, height: 3)
+        image.fillRect(x: -10, y: -10, width: 5, height: 5, color: .black)  // wholly outside: nothing
+        image.fillRect(x: 9, y: 0, width: 2, height: 2, color: .black)
+        XCTAssertEqual(image, RGBImage(width: 4, height: 3))
+        image.fillRect(x: 2, y: -1, width: 10, height: 2, color: .black)   // partly outside
+        XCTAssertEqual(image[2, 0], .black)
+        XCTAssertEqual(image[3, 0], .black)
+        XCTAssertEqual(image[1, 0], .white)
+        XCTAssertEqual(image[2, 1], .white)
+        image.strokeRect(x: -1, y: -1, width: 3, height: 3, thickness: 1, color: .wrong)
+        XCTAssertEqual(image[1, 1], .wrong)
+        XCTAssertEqual(image[0, 0], .white)
+    }
+}
