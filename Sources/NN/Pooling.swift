@@ -1,25 +1,31 @@
 import Tensor
 
-/// Max pooling over square windows of NCHW input (no padding, floor output size).
+/// Max pooling over square windows of NCHW input (floor output size; padded cells never win).
 public final class MaxPool2D: Layer {
     /// Window side.
     public let size: Int
     /// Step between windows (defaults to `size`).
     public let stride: Int
+    /// Cells added on every side, ignored by the maximum (PyTorch's `padding`).
+    public let padding: Int
     private var inputShape: [Int] = []
     private var argmax: [Int32] = []
 
-    /// A `size`×`size` max-pool, stepping by `stride` (default: `size`, as Keras's `MaxPooling2D`).
-    public init(size: Int, stride: Int? = nil) {
+    /// A `size`×`size` max-pool, stepping by `stride` (default: `size`, as Keras's `MaxPooling2D`),
+    /// with `padding` cells on every side (at most half the window, as in PyTorch).
+    public init(size: Int, stride: Int? = nil, padding: Int = 0) {
         precondition(size > 0 && (stride ?? size) > 0, "MaxPool2D sizes must be positive")
+        precondition(padding >= 0 && 2 * padding <= size, "MaxPool2D padding must be in 0...size/2")
         self.size = size
         self.stride = stride ?? size
+        self.padding = padding
     }
 
     func geometry(for shape: [Int]) -> ConvGeometry {
         precondition(shape.count == 4, "MaxPool2D expects [N, C, H, W], got \(shape)")
         return ConvGeometry(channels: shape[1], height: shape[2], width: shape[3],
-                            kernelHeight: size, kernelWidth: size, strideHeight: stride, strideWidth: stride)
+                            kernelHeight: size, kernelWidth: size, strideHeight: stride, strideWidth: stride,
+                            padTop: padding, padBottom: padding, padLeft: padding, padRight: padding)
     }
 
     public func outputShape(for inputShape: [Int]) -> [Int] {

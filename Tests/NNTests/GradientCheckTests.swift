@@ -91,6 +91,17 @@ final class GradientCheckTests: XCTestCase {
 
     func testMaxPool() { check(MaxPool2D(size: 2), input: separated([2, 3, 6, 6], seed: 11)) }
     func testMaxPoolOverlapping() { check(MaxPool2D(size: 3, stride: 2), input: separated([1, 2, 7, 7], seed: 12)) }
+    func testMaxPoolPadded() { check(MaxPool2D(size: 3, stride: 2, padding: 1), input: separated([2, 2, 6, 6], seed: 16)) }
+
+    /// ResNet's stem pool (3×3, stride 2, padding 1): padded cells never win, even over negative inputs.
+    func testMaxPoolPaddingIsIgnored() {
+        let x = Tensor(shape: [1, 1, 2, 2], scalars: [-4, -3, -2, -1])
+        let y = MaxPool2D(size: 3, stride: 2, padding: 1).forward(x, phase: .inference)
+        XCTAssertEqual(y.shape, [1, 1, 1, 1])
+        XCTAssertEqual(y.scalars, [-1])
+        XCTAssertEqual(MaxPool2D(size: 3, stride: 2, padding: 1).outputShape(for: [8, 64, 14, 14]), [8, 64, 7, 7])
+    }
+
     func testReLU() { check(ReLU(), input: random([4, 9], seed: 13)) }
     func testFlatten() { check(Flatten(), input: random([2, 3, 2, 2], seed: 14)) }
 
