@@ -1,0 +1,105 @@
+import NN
+import Tensor
+import TestSupport
+import XCTest
+
+/// AdamW, SGD with Nesterov momentum and weight decay, label smoothing, gradient clipping and
+/// learning-rate schedules against PyTorch (fixtures from scripts/make_fixtures_training.py).
+final class TrainingToolsTests: XCTestCase {
+    var fixture: [String: Tensor] = [:]
+
+    override func setUpWithError() throws {
+        fixture = try TestSupport.fixture("torch_training.safetensors")
+    }
+
+    func t(_ name: String) -> Tensor {
+        guard let tensor = fixture[name] else { fatalError("fixture lacks \(name)") }
+        return tensor
+    }
+
+    func assertClose(_ a: Tensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+        let b = t(name)
+        XCTAssertTrue(TestSupport.allClose(a, b, atol: 1e-5, rtol: 1e-5),
+                      "\(name): max difference \(TestSupport.maxDifference(a, b))", file: file, line: line)
+    }
+
+    // MARK: Optimisers
+
+    /// Three updates of a [3, 4] parameter, compared with PyTorch after each.
+    func checkOptimizer(_ prefix: String, _ optimizer: inout some Optimizer,
+                        file: StaticString = #filePath, line: UInt = #line) -> Parameter {
+        let p = Parameter(t("\(prefix).p0"))
+        for i in 1...3 {
+            p.gradient = t("\(prefix).g\(i)")
+            optimizer.update([("p", p)])
+            assertClose(p.value, "\(prefix).p\(i)", file: file, line: line)
+        }
+        XCTAssertEqual(optimizer.step, 3, file: file, line: line)
+        return p
+    }
+
+    func testAdamW() {
+        var adamw = AdamW(learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1)
+        XCTAssertEqual(adamw.name, "adamw")
+        _ = checkOptimizer("adamw", &adamw)
+        XCTAssertEqual(Set(adamw.state.keys), ["p.exp_avg", "p.exp_avg_sq"])
+        assertClose(adamw.state["p.exp_avg"]!, "adamw.exp_avg")
+        assertClose(adamw.state["p.exp_avg_sq"]!, "adamw.exp_avg_sq")
+    }
+
+    func testAdamWDefaultsArePyTorchs() {
+        let adamw = AdamW()
+        XCTAssertEqual([adamw.learningRate, adamw.beta1, adamw.beta2, adamw.epsilon, adamw.weightDecay],
+                       [1e-3, 0.9, 0.999, 1e-8, 1e-2])
+    }
+
+    func testAdamWWithoutDecayIsAdam() {
+        var adamw = AdamW(learningRate: 0.1, weightDecay: 0)
+        var adam = Adam(learningRate: 0.1, epsilon: 1e-8)
+        let p = Parameter(t("adamw.p0")), q = Parameter(t("adamw.p0"))
+        for i in 1...3 {
+            p.gradient = t("adamw.g\(i)")
+            q.gradient = t("adamw.g\(i)")
+            adamw.update([("p", p)])
+            adam.update([("p", q)])
+        }
+        XCTAssertEqual(p.value, q.value)
+    }
+
+    /// Restoring the saved state and step into a fresh AdamW continues exactly like the original.
+    func testAdamWSaveRestoreRoundTrip() throws {
+        var original = AdamW(learningRate: 0.1, weightDecay: 0.1)
+        let p = Parameter(t("adamw.p0"))
+        for i in 1...2 {
+            p.gradient = t("adamw.g\(i)")
+            original.update([("p", p)])
+        }
+        var restored = AdamW(learningRate: 0.1, weightDecay: 0.1)
+        try restored.restore(state: original.state, step: original.step)
+        XCTAssertEqual(restored.step, 2)
+        XCTAssertEqual(restored.state, original.state)
+
+        let q = Parameter(p.value)
+        p.gradient = t("adamw.g3")
+        q.gradient = t("adamw.g3")
+        original.update([("p", p)])
+        restored.update([("p", q)])
+        XCTAssertEqual(q.value, p.value)
+        assertClose(q.value, "adamw.p3")
+
+        var other = AdamW()
+        XCTAssertThrowsError(try other.restore(state: ["p.momentum_buffer": p.value], step: 1))
+        XCTAssertThrowsError(try other.restore(state: ["p.exp_avg": p.value], step: 1), "unpaired moments")
+    }
+
+    func testSGDNesterovWithWeightDecay() {
+        var sgd = SGD(learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4)
+        _ = checkOptimizer("sgd_nesterov", &sgd)
+    }
+
+    func testSGDWithLargeWeightDecay() {
+        var sgd = SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 0.05)
+        _ = checkOptimizer("sgd_decay", &sgd)
+        XCTAssertEqual(Set(sgd.state.keys), ["p.momentum_buffer"])
+    }
+}
