@@ -102,4 +102,44 @@ final class TrainingToolsTests: XCTestCase {
         _ = checkOptimizer("sgd_decay", &sgd)
         XCTAssertEqual(Set(sgd.state.keys), ["p.momentum_buffer"])
     }
+
+    // MARK: Label smoothing
+
+    func testLabelSmoothedCrossEntropy() {
+        let labels = t("xent_smooth.labels").scalars.map { Int($0) }
+        let logits = t("xent_smooth.logits")
+        let result = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: 0.1)
+        let expected = t("xent_smooth.loss").scalars[0]
+        XCTAssertEqual(result.loss, expected, accuracy: 1e-6 * abs(expected))
+        assertClose(result.gradient, "xent_smooth.dlogits")
+        let hits = (0..<labels.count).filter { row in
+            argmax(logits.scalars[row * 10 ..< (row + 1) * 10]) == labels[row]
+        }.count
+        XCTAssertEqual(result.correct, hits)
+    }
+
+    func testLabelSmoothingGradientByFiniteDifferences() {
+        var g = SeededGenerator(seed: 21)
+        let logits = Initializer.uniform(shape: [3, 5], limit: 3, using: &g)
+        let labels = [1, 4, 0]
+        let h: Float = 1e-2
+        let analytic = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: 0.2).gradient
+        for i in 0..<logits.count {
+            var plus = logits, minus = logits
+            plus.scalars[i] += h
+            minus.scalars[i] -= h
+            let estimate = (softmaxCrossEntropy(logits: plus, labels: labels, labelSmoothing: 0.2).loss
+                - softmaxCrossEntropy(logits: minus, labels: labels, labelSmoothing: 0.2).loss) / (2 * h)
+            XCTAssertEqual(analytic.scalars[i], estimate, accuracy: 1e-3, "dlogits[\(i)]")
+        }
+    }
+
+    /// With ε = 1 the target is uniform, so the loss is mean_k(−log p_k) whatever the label.
+    func testFullSmoothingIgnoresTheLabel() {
+        let logits = t("xent_smooth.logits").slice(0..<2)
+        let a = softmaxCrossEntropy(logits: logits, labels: [0, 1], labelSmoothing: 1)
+        let b = softmaxCrossEntropy(logits: logits, labels: [5, 9], labelSmoothing: 1)
+        XCTAssertEqual(a.loss, b.loss)
+        XCTAssertEqual(a.gradient, b.gradient)
+    }
 }
