@@ -45,3 +45,17 @@ public func sgdUpdate(parameter p: UnsafeMutablePointer<Float>, gradient g: Unsa
         }
     }
 }
+
+/// The sum of squares of `count` elements, accumulated in Double (for global gradient norms).
+public func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+    var sum: Double = 0
+    for i in 0..<count { sum += Double(x[i]) * Double(x[i]) }
+    return sum
+}
+
+/// x ← factor·x for `count` elements.
+public func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+    parallelFor(count, minimumPerThread: 1 << 18) { range in
+        for i in range { x[i] *= factor }
+    }
+}

@@ -142,4 +142,30 @@ final class TrainingToolsTests: XCTestCase {
         XCTAssertEqual(a.loss, b.loss)
         XCTAssertEqual(a.gradient, b.gradient)
     }
+
+    // MARK: Gradient clipping
+
+    func checkClip(_ prefix: String, file: StaticString = #filePath, line: UInt = #line) {
+        let parameters: [NamedParameter] = (0..<3).map { i in
+            let p = Parameter(Tensor.zeros(t("\(prefix).g\(i)").shape))
+            p.gradient = t("\(prefix).g\(i)")
+            return ("p\(i)", p)
+        }
+        let norm = clipGradientNorm(parameters, maxNorm: t("\(prefix).max_norm").scalars[0])
+        let expected = t("\(prefix).norm").scalars[0]
+        XCTAssertEqual(norm, expected, accuracy: 1e-6 * expected, file: file, line: line)
+        for (i, (_, p)) in parameters.enumerated() {
+            assertClose(p.gradient, "\(prefix).clipped\(i)", file: file, line: line)
+        }
+    }
+
+    func testClipGradientNormBelowMaximumLeavesGradients() {
+        checkClip("clip_below")
+        XCTAssertEqual(t("clip_below.g0"), t("clip_below.clipped0"))
+    }
+
+    func testClipGradientNormAboveMaximumRescales() {
+        checkClip("clip_above")
+        XCTAssertNotEqual(t("clip_above.g0"), t("clip_above.clipped0"))
+    }
 }
