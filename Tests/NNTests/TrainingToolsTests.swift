@@ -168,4 +168,79 @@ final class TrainingToolsTests: XCTestCase {
         checkClip("clip_above")
         XCTAssertNotEqual(t("clip_above.g0"), t("clip_above.clipped0"))
     }
+
+    // MARK: Learning-rate schedules
+
+    /// The rates of a 5-epoch × 7-step run, each within 1e-6 (relative) of PyTorch's.
+    func checkSchedule(_ schedule: LearningRateSchedule, _ name: String,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        let expected = t("lr.\(name)").scalars
+        XCTAssertEqual(expected.count, 35, file: file, line: line)
+        for (step, torchRate) in expected.enumerated() {
+            let rate = schedule.rate(step: step, totalSteps: 35, stepsPerEpoch: 7)
+            XCTAssertEqual(rate, torchRate, accuracy: 1e-6 * abs(torchRate),
+                           "\(name) step \(step)", file: file, line: line)
+        }
+    }
+
+    func testStepSchedule() {
+        checkSchedule(LearningRateSchedule(shape: .step(everyEpochs: 2, gamma: 0.3), peak: 0.1), "step")
+    }
+
+    func testCosineSchedule() {
+        checkSchedule(LearningRateSchedule(shape: .cosine(minimum: 1e-3), peak: 0.1), "cosine")
+    }
+
+    func testOneCycleSchedule() {
+        let shape = LearningRateSchedule.Shape.oneCycle(warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4)
+        checkSchedule(LearningRateSchedule(shape: shape, peak: 0.1), "onecycle")
+        // oneCycle has its own warm-up and ignores warmupEpochs.
+        checkSchedule(LearningRateSchedule(shape: shape, peak: 0.1, warmupEpochs: 2), "onecycle")
+    }
+
+    func testWarmupThenCosineSchedule() {
+        checkSchedule(LearningRateSchedule(shape: .cosine(minimum: 1e-3), peak: 0.1, warmupEpochs: 1), "warmup_cosine")
+    }
+
+    func testWarmupThenStepSchedule() {
+        checkSchedule(LearningRateSchedule(shape: .step(everyEpochs: 1, gamma: 0.5), peak: 0.1, warmupEpochs: 2),
+                      "warmup_step")
+    }
+
+    func testWarmupThenConstantSchedule() {
+        checkSchedule(LearningRateSchedule(shape: .constant, peak: 0.1, warmupEpochs: 3), "warmup_constant")
+    }
+
+    func testConstantScheduleAndStepsPastTheEnd() {
+        let constant = LearningRateSchedule(shape: .constant, peak: 0.01)
+        XCTAssertEqual((0..<20).map { constant.rate(step: $0, totalSteps: 20, stepsPerEpoch: 4) },
+                       Array(repeating: 0.01, count: 20))
+        let cosine = LearningRateSchedule(shape: .cosine(minimum: 0), peak: 1)
+        XCTAssertEqual(cosine.rate(step: 50, totalSteps: 10, stepsPerEpoch: 5),
+                       cosine.rate(step: 9, totalSteps: 10, stepsPerEpoch: 5))
+        // Half an epoch of 5 steps rounds to 3 warm-up steps: 0.01, 0.34, 0.67, then the peak.
+        let warm = LearningRateSchedule(shape: .constant, peak: 1, warmupEpochs: 0.5)
+        assertAllClose((0..<4).map { warm.rate(step: $0, totalSteps: 10, stepsPerEpoch: 5) },
+                       [0.01, 0.34, 0.67, 1], accuracy: 1e-6)
+    }
+
+    func testScheduleIsCodable() throws {
+        let schedules = [
+            LearningRateSchedule(shape: .constant, peak: 0.1),
+            LearningRateSchedule(shape: .step(everyEpochs: 3, gamma: 0.1), peak: 0.1, warmupEpochs: 0.5),
+            LearningRateSchedule(shape: .cosine(minimum: 1e-5), peak: 1e-3, warmupEpochs: 2),
+            LearningRateSchedule(shape: .oneCycle(warmupFraction: 0.3, divFactor: 25, finalDivFactor: 1e4), peak: 0.01),
+        ]
+        let decoded = try JSONDecoder().decode([LearningRateSchedule].self, from: JSONEncoder().encode(schedules))
+        XCTAssertEqual(decoded, schedules)
+    }
+}
+
+/// Element-wise `XCTAssertEqual(_:_:accuracy:)` for arrays of equal length.
+private func assertAllClose(_ a: [Float], _ b: [Float], accuracy: Float,
+                            file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, "lengths", file: file, line: line)
+    for (i, (x, y)) in zip(a, b).enumerated() {
+        XCTAssertEqual(x, y, accuracy: accuracy, "[\(i)]", file: file, line: line)
+    }
 }
