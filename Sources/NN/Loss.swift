@@ -15,22 +15,40 @@ public struct LossResult {
 
 /// Fused softmax + sparse categorical cross-entropy over logits [N, classes] and integer
 /// labels, averaged over the batch (Keras's `SparseCategoricalCrossentropy` on softmax output,
-/// PyTorch's `cross_entropy`). Computed in a numerically stable way (max subtracted).
-public func softmaxCrossEntropy(logits: Tensor, labels: [Int]) -> LossResult {
+/// PyTorch's `cross_entropy`).
+///
+/// With `labelSmoothing` ε (PyTorch's `cross_entropy(label_smoothing=ε)`), each row's target is
+/// q = (1−ε)·onehot(label) + ε/K over the K classes, so the row's loss is
+/// (1−ε)·(−log p_label) + ε·mean_k(−log p_k) and dLoss/dLogits = (p − q)/N. The log-probabilities
+/// come from a log-sum-exp in Double with the row's maximum subtracted, so they stay finite even
+/// where a probability underflows. `correct` counts argmax hits whatever ε is.
+public func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0) -> LossResult {
     precondition(logits.rank == 2 && logits.shape[0] == labels.count,
                  "logits \(logits.shape) do not match \(labels.count) labels")
+    precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing \(labelSmoothing) outside [0, 1]")
     let (n, classes) = (logits.shape[0], logits.shape[1])
     let probabilities = softmax(logits)
     var gradient = probabilities
+    let epsilon = Double(labelSmoothing)
+    let uniformTarget = labelSmoothing / Float(classes)
     var total: Double = 0
     var correct = 0
     for row in 0..<n {
         let label = labels[row]
         precondition(label >= 0 && label < classes, "label \(label) outside 0..<\(classes)")
-        let p = probabilities.scalars[row * classes + label]
-        total -= Double(log(max(p, Float.leastNormalMagnitude)))
-        gradient.scalars[row * classes + label] -= 1
-        if argmax(logits.scalars[row * classes ..< (row + 1) * classes]) == label { correct += 1 }
+        let z = logits.scalars[row * classes ..< (row + 1) * classes]
+        // −log p_k = logSumExp − z_k
+        let m = Double(z.max() ?? 0)
+        let logSumExp = m + log(z.reduce(0.0) { $0 + exp(Double($1) - m) })
+        let meanLogit = z.reduce(0.0) { $0 + Double($1) } / Double(classes)
+        let labelLoss = logSumExp - Double(z[z.startIndex + label])
+        total += (1 - epsilon) * labelLoss + epsilon * (logSumExp - meanLogit)
+        // dLoss/dz = p − q
+        gradient.scalars[row * classes + label] -= 1 - labelSmoothing
+        if labelSmoothing > 0 {
+            for k in row * classes ..< (row + 1) * classes { gradient.scalars[k] -= uniformTarget }
+        }
+        if argmax(z) == label { correct += 1 }
     }
     let scale = 1 / Float(n)
     gradient.scalars.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= scale } }

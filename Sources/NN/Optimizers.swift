@@ -35,16 +35,25 @@ public struct Adam: Optimizer {
     public let beta2: Float
     /// Added to the denominator for numerical stability.
     public let epsilon: Float
+    /// AdamW's decoupled weight decay (0 for plain Adam); see `AdamW`.
+    let decoupledWeightDecay: Float
     public private(set) var step = 0
     private var firstMoments: [String: Tensor] = [:]
     private var secondMoments: [String: Tensor] = [:]
 
     /// An Adam optimiser.
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+        self.init(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, decoupledWeightDecay: 0)
+    }
+
+    /// An Adam optimiser that also shrinks every parameter by lr·decay before each step (AdamW).
+    init(learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, decoupledWeightDecay: Float) {
+        precondition(decoupledWeightDecay >= 0, "weight decay must not be negative")
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+        self.decoupledWeightDecay = decoupledWeightDecay
     }
 
     public mutating func update(_ parameters: [NamedParameter]) {
@@ -61,7 +70,8 @@ public struct Adam: Optimizer {
                             adamUpdate(parameter: p.baseAddress!, gradient: g.baseAddress!,
                                        firstMoment: mp.baseAddress!, secondMoment: vp.baseAddress!,
                                        count: p.count, learningRate: learningRate, beta1: beta1, beta2: beta2,
-                                       epsilon: epsilon, correction1: correction1, correction2: correction2)
+                                       epsilon: epsilon, correction1: correction1, correction2: correction2,
+                                       weightDecay: decoupledWeightDecay)
                         }
                     }
                 }
@@ -94,20 +104,67 @@ public struct Adam: Optimizer {
     }
 }
 
-/// Stochastic gradient descent with optional momentum, in PyTorch's form.
+/// AdamW (Loshchilov & Hutter, 2019) with PyTorch's update rule (`torch.optim.AdamW`): each
+/// parameter first decays, p ← p − lr·wd·p, then takes the Adam step (defaults are PyTorch's).
+/// Its state and checkpoints are Adam's (`exp_avg`, `exp_avg_sq`).
+public struct AdamW: Optimizer {
+    public let name = "adamw"
+    /// The Adam optimiser that does the work, with the decay switched on.
+    private var adam: Adam
+
+    /// An AdamW optimiser.
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                weightDecay: Float = 1e-2) {
+        adam = Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                    decoupledWeightDecay: weightDecay)
+    }
+
+    public var learningRate: Float {
+        get { adam.learningRate }
+        set { adam.learningRate = newValue }
+    }
+    /// Decay of the first-moment (mean) estimate.
+    public var beta1: Float { adam.beta1 }
+    /// Decay of the second-moment (uncentred variance) estimate.
+    public var beta2: Float { adam.beta2 }
+    /// Added to the denominator for numerical stability.
+    public var epsilon: Float { adam.epsilon }
+    /// Decoupled weight decay wd: every update first multiplies each parameter by 1 − lr·wd.
+    public var weightDecay: Float { adam.decoupledWeightDecay }
+    public var step: Int { adam.step }
+
+    public mutating func update(_ parameters: [NamedParameter]) { adam.update(parameters) }
+
+    public var state: [String: Tensor] { adam.state }
+
+    public mutating func restore(state: [String: Tensor], step: Int) throws {
+        try adam.restore(state: state, step: step)
+    }
+}
+
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay, in
+/// PyTorch's form (`torch.optim.SGD` with dampening 0).
 public struct SGD: Optimizer {
     public let name = "sgd"
     public var learningRate: Float
     /// Momentum factor μ (0 disables the velocity buffer).
     public let momentum: Float
+    /// Nesterov momentum: step along g + μ·b instead of b (needs μ > 0).
+    public let nesterov: Bool
+    /// L2 penalty wd: wd·p is added to each gradient before the momentum update.
+    public let weightDecay: Float
     public private(set) var step = 0
     private var velocities: [String: Tensor] = [:]
 
     /// An SGD optimiser.
-    public init(learningRate: Float = 0.01, momentum: Float = 0) {
+    public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         precondition(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)")
+        precondition(!nesterov || momentum > 0, "Nesterov momentum needs a momentum above 0")
+        precondition(weightDecay >= 0, "weight decay must not be negative")
         self.learningRate = learningRate
         self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
     }
 
     public mutating func update(_ parameters: [NamedParameter]) {
@@ -120,7 +177,8 @@ public struct SGD: Optimizer {
                     velocity.scalars.withUnsafeMutableBufferPointer { b in
                         sgdUpdate(parameter: p.baseAddress!, gradient: g.baseAddress!,
                                   momentumBuffer: momentum > 0 ? b.baseAddress! : nil, count: p.count,
-                                  learningRate: learningRate, momentum: momentum, firstStep: firstStep)
+                                  learningRate: learningRate, momentum: momentum, firstStep: firstStep,
+                                  weightDecay: weightDecay, nesterov: nesterov)
                     }
                 }
             }

@@ -2,14 +2,16 @@
 // every parameter, gradient and moment is read and written once per step).
 
 /// Adam update in PyTorch's form, for `count` elements:
-/// m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr·(m/c1) / (√(v/c2) + ε),
-/// where c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ are the bias corrections.
+/// m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p·(1 − lr·wd) − lr·(m/c1) / (√(v/c2) + ε),
+/// where c1 = 1 − β1ᵗ and c2 = 1 − β2ᵗ are the bias corrections and wd is AdamW's decoupled
+/// weight decay (0 for Adam, which leaves p·1 exact).
 public func adamUpdate(parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                        firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
                        count: Int, learningRate lr: Float, beta1: Float, beta2: Float, epsilon: Float,
-                       correction1: Float, correction2: Float) {
+                       correction1: Float, correction2: Float, weightDecay: Float = 0) {
     let stepSize = lr / correction1
     let inverseRootCorrection2 = 1 / correction2.squareRoot()
+    let keep = 1 - lr * weightDecay
     parallelFor(count, minimumPerThread: 65_536) { range in
         for i in range {
             let gi = g[i]
@@ -17,25 +19,43 @@ public func adamUpdate(parameter p: UnsafeMutablePointer<Float>, gradient g: Uns
             let vi = beta2 * v[i] + (1 - beta2) * gi * gi
             m[i] = mi
             v[i] = vi
-            p[i] -= stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
+            p[i] = p[i] * keep - stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
         }
     }
 }
 
-/// SGD with optional momentum in PyTorch's form: b ← μ·b + g (b = g on the first step);
-/// p ← p − lr·b. With μ = 0 the buffer is unused and may be nil.
+/// SGD in PyTorch's form (dampening 0): with weight decay wd the gradient is d = g + wd·p; with
+/// momentum μ > 0 the buffer is b ← μ·b + d (b = d on the first step) and the step direction is
+/// b, or d + μ·b with Nesterov momentum; then p ← p − lr·direction. With μ = 0 the buffer is
+/// unused and may be nil.
 public func sgdUpdate(parameter p: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
                       momentumBuffer b: UnsafeMutablePointer<Float>?, count: Int,
-                      learningRate lr: Float, momentum: Float, firstStep: Bool) {
+                      learningRate lr: Float, momentum: Float, firstStep: Bool,
+                      weightDecay: Float = 0, nesterov: Bool = false) {
     parallelFor(count, minimumPerThread: 65_536) { range in
         guard let b else {
-            for i in range { p[i] -= lr * g[i] }
+            for i in range { p[i] -= lr * (g[i] + weightDecay * p[i]) }
             return
         }
         for i in range {
-            let bi = firstStep ? g[i] : momentum * b[i] + g[i]
+            let di = g[i] + weightDecay * p[i]
+            let bi = firstStep ? di : momentum * b[i] + di
             b[i] = bi
-            p[i] -= lr * bi
+            p[i] -= lr * (nesterov ? di + momentum * bi : bi)
         }
+    }
+}
+
+/// The sum of squares of `count` elements, accumulated in Double (for global gradient norms).
+public func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+    var sum: Double = 0
+    for i in 0..<count { sum += Double(x[i]) * Double(x[i]) }
+    return sum
+}
+
+/// x ← factor·x for `count` elements.
+public func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+    parallelFor(count, minimumPerThread: 1 << 18) { range in
+        for i in range { x[i] *= factor }
     }
 }
