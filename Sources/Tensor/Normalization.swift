@@ -2,10 +2,12 @@
 // HW pixels per plane, M = N·HW values per channel. Channel c is N runs of HW contiguous
 // floats, run n starting at (n·C + c)·HW.
 //
-// Each channel is handled start to finish by one thread (statistics, then the elementwise
-// pass), so its values are still in cache for the second and third reads. Sums use a
-// two-pass scheme (the mean first, then squares of x − mean) with 16 Float lanes per run,
-// and the runs are added in Double.
+// Each thread takes a range of channels and goes through it in blocks of channels whose
+// values fill about 256 KB, so a block is still in cache for the second and third passes
+// over it (statistics, then the elementwise pass). Within a block the batch is the outer
+// loop, so small planes (down to 1×1) are read row by row rather than with a large stride.
+// Sums use a two-pass scheme (the mean first, then squares of x − mean): within a run in
+// 16 Float lanes, and the runs' sums are added in Double.
 
 /// Batch norm in training: for each channel, the mean and biased variance of `x` over
 /// (N, H, W), then y = (x − mean) / √(variance + ε) · weight + bias.
@@ -17,19 +19,25 @@ public func batchNormForwardTraining(_ x: UnsafePointer<Float>, batch: Int, chan
                                      mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
     let count = Double(batch * plane)
     parallelFor(channels, minimumPerThread: channelsPerThread(batch: batch, plane: plane)) { range in
-        for c in range {
-            var total = 0.0
-            for n in 0..<batch { total += sumOfValues(x + (n * channels + c) * plane, plane) }
-            let m = Float(total / count)
-            var squares = 0.0
-            for n in 0..<batch { squares += sumOfSquares(x + (n * channels + c) * plane, plane, around: m) }
-            let v = Float(squares / count)
-            mean[c] = m
-            variance[c] = v
-            let scale = weight[c] / (v + epsilon).squareRoot()
+        for block in channelBlocks(range, batch: batch, plane: plane) {
+            var sums = [Double](repeating: 0, count: channels)  // indexed by channel; only the block's are used
             for n in 0..<batch {
-                let offset = (n * channels + c) * plane
-                normalize(x + offset, plane, mean: m, scale: scale, shift: bias[c], into: y + offset)
+                for c in block { sums[c] += sumOfValues(x + (n * channels + c) * plane, plane) }
+            }
+            for c in block { mean[c] = Float(sums[c] / count); sums[c] = 0 }
+            for n in 0..<batch {
+                for c in block { sums[c] += sumOfSquares(x + (n * channels + c) * plane, plane, around: mean[c]) }
+            }
+            var scale = [Float](repeating: 0, count: channels)
+            for c in block {
+                variance[c] = Float(sums[c] / count)
+                scale[c] = weight[c] / (variance[c] + epsilon).squareRoot()
+            }
+            for n in 0..<batch {
+                for c in block {
+                    let offset = (n * channels + c) * plane
+                    normalize(x + offset, plane, mean: mean[c], scale: scale[c], shift: bias[c], into: y + offset)
+                }
             }
         }
     }
@@ -41,13 +49,11 @@ public func batchNormForwardInference(_ x: UnsafePointer<Float>, batch: Int, cha
                                       weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                       mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, epsilon: Float,
                                       into y: UnsafeMutablePointer<Float>) {
-    parallelFor(channels, minimumPerThread: channelsPerThread(batch: batch, plane: plane)) { range in
-        for c in range {
-            let scale = weight[c] / (variance[c] + epsilon).squareRoot()
-            for n in 0..<batch {
-                let offset = (n * channels + c) * plane
-                normalize(x + offset, plane, mean: mean[c], scale: scale, shift: bias[c], into: y + offset)
-            }
+    let scale = (0..<channels).map { weight[$0] / (variance[$0] + epsilon).squareRoot() }
+    parallelFor(batch * channels, minimumPerThread: max(1, (1 << 15) / plane)) { runs in
+        for run in runs {
+            let c = run % channels
+            normalize(x + run * plane, plane, mean: mean[c], scale: scale[c], shift: bias[c], into: y + run * plane)
         }
     }
 }
@@ -67,26 +73,34 @@ public func batchNormBackward(_ gradient: UnsafeMutablePointer<Float>, x: Unsafe
                               inputGradient: Bool) {
     let count = Double(batch * plane)
     parallelFor(channels, minimumPerThread: channelsPerThread(batch: batch, plane: plane)) { range in
-        for c in range {
-            let m = mean[c]
-            let s = 1 / (variance[c] + epsilon).squareRoot()
-            var sumDy = 0.0, sumDyCentered = 0.0  // Σ dy and Σ dy·(x − mean)
+        for block in channelBlocks(range, batch: batch, plane: plane) {
+            // Σ dy and Σ dy·(x − mean) per channel (indexed by channel; only the block's are used).
+            var sumDy = [Double](repeating: 0, count: channels), sumDyCentered = sumDy
             for n in 0..<batch {
-                let offset = (n * channels + c) * plane
-                sumDy += sumOfValues(gradient + offset, plane)
-                sumDyCentered += sumOfProducts(gradient + offset, x + offset, plane, around: m)
+                for c in block {
+                    let offset = (n * channels + c) * plane
+                    sumDy[c] += sumOfValues(gradient + offset, plane)
+                    sumDyCentered[c] += sumOfProducts(gradient + offset, x + offset, plane, around: mean[c])
+                }
             }
-            biasGradient[c] += Float(sumDy)
-            weightGradient[c] += Float(sumDyCentered * Double(s))
+            // dx = a·dy + b·(x − mean) + d: the formula above with x̂ expanded.
+            var a = [Float](repeating: 0, count: channels), b = a, d = a
+            for c in block {
+                let s = 1 / (variance[c] + epsilon).squareRoot()
+                biasGradient[c] += Float(sumDy[c])
+                weightGradient[c] += Float(sumDyCentered[c] * Double(s))
+                a[c] = weight[c] * s
+                b[c] = Float(-Double(a[c]) * Double(s) * Double(s) * sumDyCentered[c] / count)
+                d[c] = Float(-Double(a[c]) * sumDy[c] / count)
+            }
             guard inputGradient else { continue }
-            // dx = a·dy + b·(x − mean) + d, the formula above with x̂ expanded.
-            let a = weight[c] * s
-            let b = Float(-Double(a) * Double(s) * Double(s) * sumDyCentered / count)
-            let d = Float(-Double(a) * sumDy / count)
             for n in 0..<batch {
-                let dy = gradient + (n * channels + c) * plane
-                let input = x + (n * channels + c) * plane
-                for i in 0..<plane { dy[i] = a * dy[i] + b * (input[i] - m) + d }
+                for c in block {
+                    let dy = gradient + (n * channels + c) * plane
+                    let input = x + (n * channels + c) * plane
+                    let (ac, bc, dc, m) = (a[c], b[c], d[c], mean[c])
+                    for i in 0..<plane { dy[i] = ac * dy[i] + bc * (input[i] - m) + dc }
+                }
             }
         }
     }
@@ -96,6 +110,12 @@ public func batchNormBackward(_ gradient: UnsafeMutablePointer<Float>, x: Unsafe
 /// waking a second thread costs more than it saves).
 private func channelsPerThread(batch: Int, plane: Int) -> Int {
     max(1, (1 << 15) / max(1, batch * plane))
+}
+
+/// `range` cut into blocks of channels holding about 64 K values (256 KB) each; at least one channel per block.
+private func channelBlocks(_ range: Range<Int>, batch: Int, plane: Int) -> [Range<Int>] {
+    let size = max(1, (1 << 16) / max(1, batch * plane))
+    return stride(from: range.lowerBound, to: range.upperBound, by: size).map { $0..<min($0 + size, range.upperBound) }
 }
 
 /// y[i] = (x[i] − mean)·scale + shift over one run.
@@ -113,52 +133,61 @@ private func lanes(_ p: UnsafePointer<Float>) -> Lanes {
     UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
 }
 
-/// The lanes of `v` added in Double.
-@inline(__always)
-private func laneSum(_ v: Lanes) -> Double {
-    var sum = 0.0
-    for i in 0..<Lanes.scalarCount { sum += Double(v[i]) }
-    return sum
-}
+// Each sum below runs over one run of `count` contiguous values: whole vectors in 16 Float
+// partial sums (skipped for runs shorter than a vector, such as 1×1 planes), the rest in Double.
 
-/// Σ x[i] over `count` contiguous values: 16 Float partial sums, added in Double.
+/// Σ x[i].
 @inline(__always)
 func sumOfValues(_ x: UnsafePointer<Float>, _ count: Int) -> Double {
-    let vectorEnd = count - count % Lanes.scalarCount
-    var acc = Lanes()
-    for i in stride(from: 0, to: vectorEnd, by: Lanes.scalarCount) { acc += lanes(x + i) }
-    var result = laneSum(acc)
-    for i in vectorEnd..<count { result += Double(x[i]) }
+    var i = 0, result = 0.0
+    if count >= Lanes.scalarCount {
+        var acc = Lanes()
+        while i + Lanes.scalarCount <= count { acc += lanes(x + i); i += Lanes.scalarCount }
+        result = Double(acc.sum())
+    }
+    while i < count { result += Double(x[i]); i += 1 }
     return result
 }
 
-/// Σ (x[i] − center)² over `count` contiguous values.
+/// Σ (x[i] − center)².
 @inline(__always)
 private func sumOfSquares(_ x: UnsafePointer<Float>, _ count: Int, around center: Float) -> Double {
-    let vectorEnd = count - count % Lanes.scalarCount
-    let c = Lanes(repeating: center)
-    var acc = Lanes()
-    for i in stride(from: 0, to: vectorEnd, by: Lanes.scalarCount) {
-        let d = lanes(x + i) - c
-        acc += d * d
+    var i = 0, result = 0.0
+    if count >= Lanes.scalarCount {
+        let c = Lanes(repeating: center)
+        var acc = Lanes()
+        while i + Lanes.scalarCount <= count {
+            let d = lanes(x + i) - c
+            acc += d * d
+            i += Lanes.scalarCount
+        }
+        result = Double(acc.sum())
     }
-    var result = laneSum(acc)
-    for i in vectorEnd..<count {
+    while i < count {
         let d = Double(x[i] - center)
         result += d * d
+        i += 1
     }
     return result
 }
 
-/// Σ a[i]·(x[i] − center) over `count` contiguous values.
+/// Σ a[i]·(x[i] − center).
 @inline(__always)
 private func sumOfProducts(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
                            around center: Float) -> Double {
-    let vectorEnd = count - count % Lanes.scalarCount
-    let c = Lanes(repeating: center)
-    var acc = Lanes()
-    for i in stride(from: 0, to: vectorEnd, by: Lanes.scalarCount) { acc += lanes(a + i) * (lanes(x + i) - c) }
-    var result = laneSum(acc)
-    for i in vectorEnd..<count { result += Double(a[i]) * Double(x[i] - center) }
+    var i = 0, result = 0.0
+    if count >= Lanes.scalarCount {
+        let c = Lanes(repeating: center)
+        var acc = Lanes()
+        while i + Lanes.scalarCount <= count {
+            acc += lanes(a + i) * (lanes(x + i) - c)
+            i += Lanes.scalarCount
+        }
+        result = Double(acc.sum())
+    }
+    while i < count {
+        result += Double(a[i]) * Double(x[i] - center)
+        i += 1
+    }
     return result
 }
