@@ -19,3 +19,10 @@ public func reluBackward(_ gradient: UnsafeMutableBufferPointer<Float>, output: 
 public func multiply(_ x: UnsafeMutableBufferPointer<Float>, by mask: UnsafeBufferPointer<Float>) {
     for i in x.indices { x[i] *= mask[i] }
 }
+
+/// y[i] += x[i], in place on `y` (a residual connection's sum).
+public func add(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
+    parallelFor(y.count, minimumPerThread: 1 << 18) { range in
+        for i in range { y[i] += x[i] }
+    }
+}
