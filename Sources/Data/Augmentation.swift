@@ -125,7 +125,8 @@ public struct Augmentation: Codable, Equatable, Sendable {
         precondition(images.rank == 4 && images.shape[0] == choices.count, "one choice per image")
         let channels = images.shape[1], height = images.shape[2], width = images.shape[3]
         let plane = height * width
-        // Resampling costs ~10× a copy, so it is worth splitting smaller batches.
+        // Resampling costs ~9× a shifted copy (~7 ns against ~0.8 ns a pixel), so it pays to split
+        // smaller batches: a 64-image batch is split only when it is resampled.
         let resamples = choices.contains { $0.affine != nil }
         images.scalars.withUnsafeMutableBufferPointer { pixels in
             parallelFor(choices.count, minimumPerThread: resamples ? 16 : 128) { range in
@@ -134,7 +135,8 @@ public struct Augmentation: Codable, Equatable, Sendable {
                     for i in range {
                         let choice = choices[i]
                         for c in 0..<channels {
-                            let image = UnsafeMutableBufferPointer(rebasing: pixels[(i * channels + c) * plane ..< (i * channels + c + 1) * plane])
+                            let start = (i * channels + c) * plane
+                            let image = UnsafeMutableBufferPointer(rebasing: pixels[start ..< start + plane])
                             if choice.movesPixels {
                                 _ = source.update(fromContentsOf: image)
                                 resample(UnsafeBufferPointer(source), into: image, height: height, width: width, choice: choice)
@@ -160,19 +162,20 @@ public struct Augmentation: Codable, Equatable, Sendable {
         let centreX = Float(width - 1) / 2, centreY = Float(height - 1) / 2
         let cosine = choice.affine.map { cos($0.rotation) / $0.scale } ?? 1
         let sine = choice.affine.map { sin($0.rotation) / $0.scale } ?? 0
+        let interpolates = choice.affine != nil
         for y in 0..<height {
             let v = y + choice.shiftY
+            let dv = Float(v) - centreY
             for x in 0..<width {
                 let u = (choice.flip ? width - 1 - x : x) + choice.shiftX
                 var value: Float = 0
                 if u >= 0 && u < width && v >= 0 && v < height {
-                    if choice.affine == nil {
-                        value = source[v * width + u]
+                    if interpolates {
+                        let du = Float(u) - centreX
+                        value = bilinear(source, height: height, width: width,
+                                         x: centreX + cosine * du + sine * dv, y: centreY - sine * du + cosine * dv)
                     } else {
-                        let du = Float(u) - centreX, dv = Float(v) - centreY
-                        let sourceX = centreX + cosine * du + sine * dv
-                        let sourceY = centreY - sine * du + cosine * dv
-                        value = bilinear(source, height: height, width: width, x: sourceX, y: sourceY)
+                        value = source[v * width + u]
                     }
                 }
                 output[y * width + x] = value
@@ -184,16 +187,25 @@ public struct Augmentation: Codable, Equatable, Sendable {
     /// clamped to [0, 1].
     @inline(__always)
     static func bilinear(_ source: UnsafeBufferPointer<Float>, height: Int, width: Int, x: Float, y: Float) -> Float {
-        let left = x.rounded(.down), top = y.rounded(.down)
-        guard left >= -1, top >= -1, left < Float(width), top < Float(height) else { return 0 }
-        let x0 = Int(left), y0 = Int(top)
-        let fx = x - left, fy = y - top
-        @inline(__always) func pixel(_ px: Int, _ py: Int) -> Float {
-            px >= 0 && px < width && py >= 0 && py < height ? source[py * width + px] : 0
+        // Shifted by one so that truncation is the floor for every point that touches the image.
+        let xPlusOne = x + 1, yPlusOne = y + 1
+        guard xPlusOne > 0, yPlusOne > 0, xPlusOne < Float(width + 1), yPlusOne < Float(height + 1) else { return 0 }
+        let x0 = Int(xPlusOne) - 1, y0 = Int(yPlusOne) - 1
+        let fx = xPlusOne - Float(x0 + 1), fy = yPlusOne - Float(y0 + 1)
+        let topLeft, topRight, bottomLeft, bottomRight: Float
+        if x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height {
+            let i = y0 * width + x0
+            (topLeft, topRight, bottomLeft, bottomRight) = (source[i], source[i + 1], source[i + width], source[i + width + 1])
+        } else {
+            @inline(__always) func pixel(_ px: Int, _ py: Int) -> Float {
+                px >= 0 && px < width && py >= 0 && py < height ? source[py * width + px] : 0
+            }
+            (topLeft, topRight) = (pixel(x0, y0), pixel(x0 + 1, y0))
+            (bottomLeft, bottomRight) = (pixel(x0, y0 + 1), pixel(x0 + 1, y0 + 1))
         }
-        let upper = pixel(x0, y0) + fx * (pixel(x0 + 1, y0) - pixel(x0, y0))
-        let lower = pixel(x0, y0 + 1) + fx * (pixel(x0 + 1, y0 + 1) - pixel(x0, y0 + 1))
-        return min(max(upper + fy * (lower - upper), 0), 1)
+        let top = topLeft + fx * (topRight - topLeft)
+        let bottom = bottomLeft + fx * (bottomRight - bottomLeft)
+        return min(max(top + fy * (bottom - top), 0), 1)
     }
 }
 

@@ -162,6 +162,22 @@ final class AugmentationTests: XCTestCase {
         }
     }
 
+    func testResamplingFillsWithZeros() {
+        let size = 9
+        let ones = Tensor(shape: [1, 1, size, size], repeating: 1)
+        let turned = transformed(ones, ImageChoice(affine: Affine(rotation: .pi / 4, scale: 1)))
+        XCTAssertEqual(turned[0, 0, 4, 4], 1)  // the centre
+        XCTAssertEqual(turned[0, 0, 0, 4], 1)  // mid-edges come from inside the image
+        XCTAssertEqual(turned[0, 0, 4, 0], 1)
+        for (x, y) in [(0, 0), (8, 0), (0, 8), (8, 8)] {
+            XCTAssertEqual(turned[0, 0, y, x], 0, "corner (\(x), \(y)) comes from outside the image")
+        }
+        // Scaling by 8/9 about (4, 4): column 0 reads the source at x = 4 − 4 · 9/8 = −0.5, half pixel 0 and half zero.
+        let shrunk = transformed(ones, ImageChoice(affine: Affine(rotation: 0, scale: 8.0 / 9.0)))
+        XCTAssertEqual(shrunk[0, 0, 4, 0], 0.5, accuracy: 1e-5)
+        XCTAssertEqual(shrunk[0, 0, 4, 1], 1, accuracy: 1e-6)
+    }
+
     func testScaleIsAboutTheCentre() {
         let images = randomImages(1, height: 5, width: 5)
         let doubled = transformed(images, ImageChoice(affine: Affine(rotation: 0, scale: 2)))
