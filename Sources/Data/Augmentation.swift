@@ -226,6 +226,7 @@ extension Augmentation {
 public struct AugmentationError: Error, CustomStringConvertible, Equatable {
     /// What is wrong, in one line.
     public var message: String
+    /// The message, for `Error: …` lines.
     public var description: String { message }
 }
 
