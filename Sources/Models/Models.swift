@@ -17,8 +17,16 @@ public enum Models {
 
     /// Every known architecture.
     public static let all: [Entry] = [
-        Entry(name: "seed-cnn", summary: "the notebook's 2-conv CNN with dropout (3.27 M parameters)",
+        Entry(name: "seed-cnn", summary: "the notebook's 2-conv CNN with dropout",
               inputShape: [1, 28, 28], make: { seedCNN(seed: $0) }),
+        Entry(name: "seed-resnet50", summary: "the notebook's ResNet50 variant: 7×7/2 stem, bottlenecks 3-4-6-3, Dense 1000, Dense 10",
+              inputShape: [1, 28, 28], make: { seedResNet50(seed: $0) }),
+        Entry(name: "resnet20", summary: "CIFAR-style ResNet-20 for 28×28: 3×3 stem, 3×3 BasicBlocks of 16/32/64 channels",
+              inputShape: [1, 28, 28], make: { resNet(seed: $0, blocksPerStage: 3, width: 16) }),
+        Entry(name: "resnet20-w4", summary: "ResNet-20 four times as wide: BasicBlocks of 64/128/256 channels",
+              inputShape: [1, 28, 28], make: { resNet(seed: $0, blocksPerStage: 3, width: 64) }),
+        Entry(name: "vgg-bn", summary: "VGG-style: 2×(3×3 conv, BN, ReLU) + max-pool at 32/64/128 channels, Dense 256, dropout 0.3",
+              inputShape: [1, 28, 28], make: { vggBN(seed: $0, widths: [32, 64, 128], hidden: 256, dropout: 0.3) }),
     ]
 
     /// The architecture called `name`, or an error listing the known ones.

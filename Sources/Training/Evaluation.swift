@@ -1,4 +1,5 @@
 import Data
+import Foundation
 import NN
 import Tensor
 
@@ -27,21 +28,28 @@ public struct Predictions {
     }
 }
 
-/// Runs `model` in inference mode over `set` in batches of `batchSize`.
-public func predict(_ model: any Layer, on set: ImageSet, batchSize: Int = 256) -> Predictions {
+/// Runs `model` in inference mode over `set` in batches of `batchSize`. With `flipAverage`
+/// (test-time augmentation) each image's class probabilities are the mean of the image's and
+/// its mirror image's.
+public func predict(_ model: any Layer, on set: ImageSet, batchSize: Int = 256, flipAverage: Bool = false) -> Predictions {
     var result = Predictions(labels: [], predicted: [], confidence: [], loss: 0)
     var totalLoss: Double = 0
     for start in stride(from: 0, to: set.count, by: batchSize) {
         let (images, labels) = set.batch(start..<min(set.count, start + batchSize))
-        let logits = model.forward(images, phase: .inference)
-        let outcome = softmaxCrossEntropy(logits: logits, labels: labels)
-        totalLoss += Double(outcome.loss) * Double(labels.count)
-        let classes = logits.shape[1]
-        for row in 0..<labels.count {
-            let p = outcome.probabilities.scalars[row * classes ..< (row + 1) * classes]
+        var probabilities = softmax(model.forward(images, phase: .inference))
+        if flipAverage {
+            let mirrored = softmax(model.forward(horizontallyFlipped(images), phase: .inference))
+            for i in probabilities.scalars.indices {
+                probabilities.scalars[i] = 0.5 * (probabilities.scalars[i] + mirrored.scalars[i])
+            }
+        }
+        let classes = probabilities.shape[1]
+        for (row, label) in labels.enumerated() {
+            let p = probabilities.scalars[row * classes ..< (row + 1) * classes]
             let best = argmax(p)
             result.predicted.append(best)
             result.confidence.append(p[p.startIndex + best])
+            totalLoss -= Double(log(max(p[p.startIndex + label], Float.leastNormalMagnitude)))
         }
         result.labels += labels
     }

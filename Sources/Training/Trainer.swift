@@ -5,29 +5,6 @@ import Models
 import NN
 import Tensor
 
-/// The settings of a training run, saved as `config.json` in the run directory.
-public struct TrainingConfig: Codable, Equatable {
-    /// Architecture name (see `Models.all`).
-    public var model = "seed-cnn"
-    /// Total number of epochs.
-    public var epochs = 50
-    /// Images per gradient step.
-    public var batchSize = 64
-    /// Seed of the split, initial weights, shuffling and dropout.
-    public var seed: UInt64 = 1
-    /// Adam learning rate.
-    public var learningRate: Float = 1e-3
-    /// Use only the first `trainLimit` training images (nil: all 50,000).
-    public var trainLimit: Int?
-    /// Use only the first `validationLimit` validation images (nil: all 10,000).
-    public var validationLimit: Int?
-    /// Images held out from the 60,000 for validation.
-    public var validationCount = 10_000
-
-    /// The default configuration (the notebook's).
-    public init() {}
-}
-
 /// What a training run writes into its directory.
 public enum RunFiles {
     /// Weights with the best validation accuracy so far.
@@ -48,8 +25,9 @@ public struct TrainingError: Error, CustomStringConvertible {
     public init(description: String) { self.description = description }
 }
 
-/// Trains a model with Adam on the training split, validating after every epoch and
-/// saving everything a resumed run needs, atomically, before the next epoch starts.
+/// Trains a model on the training split (optimiser, learning-rate schedule, augmentation and
+/// loss from its `TrainingConfig`), validating after every epoch and saving everything a
+/// resumed run needs, atomically, before the next epoch starts.
 public final class Trainer {
     /// The run's settings.
     public let config: TrainingConfig
@@ -64,14 +42,14 @@ public final class Trainer {
     /// Draw a live progress bar (only sensible on a terminal).
     public var showProgress = false
 
-    private var optimizer: Adam
+    private var optimizer: any Optimizer
+    private let schedule: LearningRateSchedule
     private var history = History()
     private var bestAccuracy = -1.0
 
     /// A trainer for `config` writing into `directory`; `train` and `validation` are already split.
     public init(config: TrainingConfig, directory: URL, train: ImageSet, validation: ImageSet) throws {
-        guard config.epochs >= 1 else { throw TrainingError(description: "--epochs must be at least 1") }
-        guard config.batchSize >= 1 else { throw TrainingError(description: "--batch-size must be at least 1") }
+        try config.validate()
         guard train.count > 0, validation.count > 0 else {
             throw TrainingError(description: "no training or validation images")
         }
@@ -80,8 +58,12 @@ public final class Trainer {
         self.train = train
         self.validation = validation
         model = try Models.named(config.model).make(config.seed)
-        optimizer = Adam(learningRate: config.learningRate)
+        optimizer = config.makeOptimizer()
+        schedule = config.learningRateSchedule
     }
+
+    /// Optimiser steps in one epoch.
+    public var stepsPerEpoch: Int { (train.count + config.batchSize - 1) / config.batchSize }
 
     /// The records of the finished epochs.
     public var records: [EpochRecord] { history.records }
@@ -99,6 +81,9 @@ public final class Trainer {
               let records = try? JSONDecoder().decode([EpochRecord].self, from: Data(historyJSON.utf8)) else {
             throw TrainingError(description: "\(url.path) lacks the training state needed to resume")
         }
+        guard saved.metadata["optimizer"] == optimizer.name else {
+            throw TrainingError(description: "\(url.path) was trained with \(saved.metadata["optimizer"] ?? "another optimizer"), not \(optimizer.name)")
+        }
         try ModelCheckpoint.validate(optimizerState: saved.optimizerState, for: saved.model)
         try optimizer.restore(state: saved.optimizerState, step: step)
         model = saved.model  // dropout is reseeded every epoch, so the loaded model continues exactly
@@ -106,21 +91,29 @@ public final class Trainer {
         bestAccuracy = best
     }
 
-    /// Trains from the epoch after the last finished one up to `config.epochs`.
-    public func run() throws {
+    /// Trains from the epoch after the last finished one up to `config.epochs`, or only up to
+    /// `lastEpoch` (what a run stopped early has on disk, as after Ctrl-C).
+    public func run(throughEpoch lastEpoch: Int? = nil) throws {
         let firstEpoch = (history.records.last?.epoch ?? 0) + 1
         if firstEpoch > config.epochs {
             log("already trained \(config.epochs) epochs; nothing to do")
             return
         }
         try AtomicFile.write(try encodeConfig(), to: directory.appendingPathComponent(RunFiles.config))
-        for epoch in firstEpoch...config.epochs {
+        // Early stopping replays the finished epochs, so a resumed run stops where it would have.
+        var stopping = config.earlyStoppingPatience.map { EarlyStopping(patience: $0) }
+        for record in history.records { _ = stopping?.observe(record.validationAccuracy) }
+        for epoch in firstEpoch...min(config.epochs, lastEpoch ?? config.epochs) {
             let record = trainEpoch(epoch)
             history.records.append(record)
             try save(record)
-            log(String(format: "epoch %3d/%d  loss %.4f  acc %6.2f%%  val_loss %.4f  val_acc %6.2f%%  %6.1fs",
+            log(String(format: "epoch %3d/%d  loss %.4f  acc %6.2f%%  val_loss %.4f  val_acc %6.2f%%  %6.1fs  lr %.2e",
                        epoch, config.epochs, record.trainLoss, record.trainAccuracy * 100,
-                       record.validationLoss, record.validationAccuracy * 100, record.seconds))
+                       record.validationLoss, record.validationAccuracy * 100, record.seconds, optimizer.learningRate))
+            if stopping?.observe(record.validationAccuracy) == true {
+                log("early stopping: no better validation accuracy for \(config.earlyStoppingPatience!) epochs")
+                break
+            }
         }
     }
 
@@ -131,18 +124,23 @@ public final class Trainer {
         var generator = SeededGenerator(seed: epochSeed)
         var order = Array(0..<train.count)
         order.shuffle(using: &generator)
+        var augmentationGenerator = SeededGenerator(seed: epochSeed ^ 0xA0A0_5EED)
         model.reseed(epochSeed)
+        let totalSteps = stepsPerEpoch * config.epochs
 
         var bar = ProgressBar(total: train.count, label: String(format: "epoch %3d/%d", epoch, config.epochs))
         let start = Date()
         var totalLoss: Double = 0, correct = 0, seen = 0
         for batchStart in stride(from: 0, to: train.count, by: config.batchSize) {
             let indices = order[batchStart ..< min(train.count, batchStart + config.batchSize)]
-            let (images, labels) = train.batch(indices)
+            var (images, labels) = train.batch(indices)
+            if !config.augmentation.isIdentity { config.augmentation.apply(to: &images, using: &augmentationGenerator) }
             let logits = model.forward(images, phase: .training)
-            let outcome = softmaxCrossEntropy(logits: logits, labels: labels)
+            let outcome = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: config.labelSmoothing)
             model.zeroGradients()
             _ = model.backward(outcome.gradient, needsInputGradient: false)
+            if let clipNorm = config.clipNorm { _ = clipGradientNorm(model.parameters, maxNorm: clipNorm) }
+            optimizer.learningRate = schedule.rate(step: optimizer.step, totalSteps: totalSteps, stepsPerEpoch: stepsPerEpoch)
             optimizer.update(model.parameters)
             totalLoss += Double(outcome.loss) * Double(labels.count)
             correct += outcome.correct

@@ -29,17 +29,18 @@ extension Fashion {
 
         @OptionGroup var weightsOptions: WeightsOptions
         @Flag(help: "Print JSON (keys: accuracy, loss, classes, confusion).") var json = false
+        @Flag(help: "Test-time augmentation: average each image's prediction with its mirror image's.") var tta = false
         @OptionGroup var dataOptions: DataOptions
 
         func run() throws {
             let (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
-            let report = EvaluationReport(predict(checkpoint.model, on: images), classNames: checkpoint.classNames)
+            let report = EvaluationReport(predict(checkpoint.model, on: images, flipAverage: tta), classNames: checkpoint.classNames)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print("\(checkpoint.architecture.name) on \(images.count) \(weightsOptions.split.rawValue) images")
+                print("\(checkpoint.architecture.name) on \(images.count) \(weightsOptions.split.rawValue) images" + (tta ? " (with flip TTA)" : ""))
                 print(report.text())
             }
         }

@@ -7,7 +7,7 @@ import Tensor
 struct Fashion: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train, evaluate and run clothing image classifiers (Fashion-MNIST) on the CPU.",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Report.self, Grid.self, Show.self, Summary.self, Bench.self])
+        subcommands: [Train.self, Evaluate.self, Predict.self, Report.self, Grid.self, Show.self, ListModels.self, Summary.self, Bench.self])
 
     static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)  // one line at a time, also into pipes and log files

@@ -43,3 +43,31 @@ struct UsageError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+extension Augmentation {
+    /// Parses `--augment`: comma-separated `flip`, `crop=P`, `rotate=DEG`, `scale=S`, `erase=P`, or `none`.
+    init(parsing text: String) throws {
+        self = .none
+        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            let (key, value) = (parts[0], parts.count > 1 ? parts[1] : nil)
+            func number() throws -> Float {
+                guard let value, let number = Float(value) else { throw UsageError("--augment: '\(item)' needs a number, as in \(key)=2") }
+                return number
+            }
+            switch key {
+            case "none": continue
+            case "flip": horizontalFlip = true
+            case "crop":
+                let p = try number()
+                guard p == p.rounded() else { throw UsageError("--augment: crop padding must be a whole number of pixels") }
+                cropPadding = Int(p)
+            case "rotate": maxRotationDegrees = try number()
+            case "scale": maxScale = try number()
+            case "erase": erasingProbability = try number()
+            default: throw UsageError("--augment: unknown item '\(key)' (known: flip, crop=P, rotate=DEG, scale=S, erase=P, none)")
+            }
+        }
+        do { try validate() } catch { throw UsageError("--augment: \(error)") }
+    }
+}

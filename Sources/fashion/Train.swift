@@ -1,20 +1,34 @@
 import ArgumentParser
 import Data
 import Foundation
+import Models
 import Training
 
 extension Fashion {
     /// `fashion train`: trains a model and saves checkpoints, history and config in a run directory.
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a model on the 50,000-image training split, validating on the other 10,000.")
+            abstract: "Train a model on the 50,000-image training split, validating on the other 10,000.",
+            discussion: "Without --recipe the defaults are the notebook's (seed-cnn, Adam 1e-3, batch 64, 50 epochs). "
+                + "A recipe sets everything; options given with it override its values. Recipes: "
+                + Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".")
 
-        @Option(help: "Architecture to train.") var model: String = "seed-cnn"
-        @Option(help: "Number of epochs (with --resume: the new total).") var epochs: Int = 50
-        @Option(help: "Images per step.") var batchSize: Int = 64
-        @Option(help: "Seed for the split, weights, shuffling and dropout.") var seed: UInt64 = 1
-        @Option(help: "Adam learning rate.") var lr: Float = 1e-3
-        @Option(help: "Run directory for checkpoints, history and config.") var out: String = "runs/seed-cnn"
+        @Option(help: "Named settings: \(Recipes.all.map(\.name).joined(separator: ", ")).") var recipe: String?
+        @Option(help: "Architecture to train (see `fashion models`; default seed-cnn).") var model: String?
+        @Option(help: "Number of epochs (with --resume: the new total; default 50).") var epochs: Int?
+        @Option(help: "Images per step (default 64).") var batchSize: Int?
+        @Option(help: "Seed for the split, weights, shuffling, augmentation and dropout (default 1).") var seed: UInt64?
+        @Option(help: "adam, adamw or sgd (Nesterov momentum) (default adam).") var optimizer: String?
+        @Option(help: "Peak learning rate (default 1e-3).") var lr: Float?
+        @Option(help: "Learning-rate schedule: constant, step, cosine or one-cycle (default constant).") var schedule: TrainingConfig.ScheduleKind?
+        @Option(help: "Linear warm-up epochs (default 0).") var warmupEpochs: Double?
+        @Option(help: "Weight decay (AdamW: decoupled; SGD: L2) (default 0).") var weightDecay: Float?
+        @Option(help: "SGD momentum (default 0.9).") var momentum: Float?
+        @Option(help: "Label smoothing of the cross-entropy (default 0).") var labelSmoothing: Float?
+        @Option(help: "Clip the global gradient norm to this.") var clipNorm: Float?
+        @Option(help: "Stop after this many epochs without a better validation accuracy.") var patience: Int?
+        @Option(help: "Augmentation, comma-separated: flip, crop=P, rotate=DEG, scale=S, erase=P, or none.") var augment: String?
+        @Option(help: "Run directory for checkpoints, history and config (default runs/<recipe or model>).") var out: String?
         @Flag(help: "Continue the run in --out from its last finished epoch.") var resume = false
         @Option(help: "Train on the first N training images only (quick runs).") var limit: Int?
         @Option(help: "Validate on the first N validation images only.") var valLimit: Int?
@@ -22,35 +36,52 @@ extension Fashion {
         @OptionGroup var dataOptions: DataOptions
 
         func validate() throws {
-            if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-            if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-            if !(lr > 0) { throw ValidationError("--lr must be positive") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let valLimit, valLimit < 1 { throw ValidationError("--val-limit must be at least 1") }
         }
 
+        /// The configuration: the recipe's (or the defaults), overridden by the options given.
+        func makeConfig() throws -> TrainingConfig {
+            var c = try recipe.map { try Recipes.named($0).config } ?? TrainingConfig()
+            if let model { c.model = model }
+            if let epochs { c.epochs = epochs }
+            if let batchSize { c.batchSize = batchSize }
+            if let seed { c.seed = seed }
+            if let optimizer { c.optimizer = optimizer }
+            if let lr { c.learningRate = lr }
+            if let schedule { c.schedule = schedule }
+            if let warmupEpochs { c.warmupEpochs = warmupEpochs }
+            if let weightDecay { c.weightDecay = weightDecay }
+            if let momentum { c.momentum = momentum }
+            if let labelSmoothing { c.labelSmoothing = labelSmoothing }
+            if let clipNorm { c.clipNorm = clipNorm }
+            if let patience { c.earlyStoppingPatience = patience }
+            if let augment { c.augmentation = try Augmentation(parsing: augment) }
+            c.trainLimit = limit
+            c.validationLimit = valLimit
+            _ = try Models.named(c.model)
+            try c.validate()
+            return c
+        }
+
         func run() throws {
-            let directory = URL(fileURLWithPath: out)
             var config: TrainingConfig
+            let directory: URL
             if resume {
+                guard let out else { throw ValidationError("--resume needs --out, the run directory to continue") }
+                directory = URL(fileURLWithPath: out)
                 let url = directory.appendingPathComponent(RunFiles.config)
                 guard let data = try? Data(contentsOf: url),
                       let saved = try? JSONDecoder().decode(TrainingConfig.self, from: data) else {
                     throw TrainingError(description: "\(url.path): no readable config.json to resume from")
                 }
                 config = saved
-                config.epochs = epochs
+                if let epochs { config.epochs = epochs }
             } else {
-                config = TrainingConfig()
-                config.model = model
-                config.epochs = epochs
-                config.batchSize = batchSize
-                config.seed = seed
-                config.learningRate = lr
-                config.trainLimit = limit
-                config.validationLimit = valLimit
+                config = try makeConfig()
+                directory = URL(fileURLWithPath: out ?? "runs/\(recipe ?? config.model)")
                 if FileManager.default.fileExists(atPath: directory.appendingPathComponent(RunFiles.last).path) {
-                    throw TrainingError(description: "\(out) already holds a run; pass --resume to continue it or choose another --out")
+                    throw TrainingError(description: "\(directory.relativePath) already holds a run; pass --resume to continue it or choose another --out")
                 }
             }
             let dataDirectory = dataOptions.prepare()
@@ -62,15 +93,19 @@ extension Fashion {
             trainer.showProgress = !quiet && ProgressBar.isTerminal
             if resume {
                 try trainer.resume()
-                print("resuming \(out) after epoch \(trainer.records.last?.epoch ?? 0)")
+                print("resuming \(directory.relativePath) after epoch \(trainer.records.last?.epoch ?? 0)")
             }
-            print("training \(config.model) on \(trainer.train.count) images, validating on \(trainer.validation.count); batch \(config.batchSize), seed \(config.seed) → \(out)")
+            print("training \(config.model)\(config.recipe.map { " (recipe \($0))" } ?? "") on \(trainer.train.count) images, "
+                  + "validating on \(trainer.validation.count); batch \(config.batchSize), seed \(config.seed) → \(directory.relativePath)")
+            print("  \(config.summary)")
             try trainer.run()
             if let best = trainer.records.max(by: { $0.validationAccuracy < $1.validationAccuracy }) {
                 print(String(format: "best validation accuracy %.2f%% at epoch %d; weights in %@; peak memory %.0f MiB",
                              best.validationAccuracy * 100, best.epoch,
-                             directory.appendingPathComponent(RunFiles.best).path, Benchmark.peakResidentMiB()))
+                             directory.appendingPathComponent(RunFiles.best).relativePath, Benchmark.peakResidentMiB()))
             }
         }
     }
 }
+
+extension TrainingConfig.ScheduleKind: ExpressibleByArgument {}

@@ -63,7 +63,21 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(report["epochTFLOP"] as? Double), 4.11, accuracy: 0.01)
     }
 
+    func testModelsListsTheZooWithSizes() throws {
+        let result = try run(["models"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for expected in ["seed-cnn", "3,274,634", "27.8", "seed-resnet50", "25,560,770", "resnet20", "272,186", "vgg-bn"] {
+            XCTAssertTrue(result.stdout.contains(expected), "\(expected) missing from:\n\(result.stdout)")
+        }
+    }
+
     func testBadInputGivesOneLineErrors() throws {
+        try expectFailure(["train", "--recipe", "fastest"], mentioning: "unknown recipe 'fastest' (known: seed, fast, best)")
+        try expectFailure(["train", "--augment", "flip,twirl"], mentioning: "--augment: unknown item 'twirl'")
+        try expectFailure(["train", "--augment", "crop"], mentioning: "--augment: 'crop' needs a number")
+        try expectFailure(["train", "--optimizer", "rmsprop"], mentioning: "unknown optimizer 'rmsprop'")
+        try expectFailure(["train", "--schedule", "linear"], mentioning: "linear")
+        try expectFailure(["train", "--model", "alexnet"], mentioning: "unknown model 'alexnet'")
         try expectFailure(["summary", "--model", "vgg99"], mentioning: "unknown model 'vgg99'")
         try expectFailure(["train", "--epochs", "0"], mentioning: "--epochs must be at least 1")
         try expectFailure(["train", "--batch-size", "-3"], mentioning: "--batch-size")

@@ -41,31 +41,71 @@ final class TrainerTests: XCTestCase {
     func testResumeContinuesExactlyWhereTheRunStopped() throws {
         var config = TrainingConfig()
         config.epochs = 2
+        try checkResume(config, train: 640, steps: 20)
+    }
+
+    /// The same with everything a recipe adds: batch norm (running statistics), SGD with
+    /// Nesterov momentum and weight decay, a warm-up + cosine schedule, augmentation, label
+    /// smoothing and clipping.
+    func testResumeIsExactWithARecipesSettings() throws {
+        var config = TrainingConfig()
+        config.model = "resnet20"
+        config.epochs = 2
+        config.batchSize = 32
+        config.optimizer = "sgd"
+        config.learningRate = 0.05
+        config.weightDecay = 5e-4
+        config.schedule = .cosine
+        config.warmupEpochs = 0.5
+        config.labelSmoothing = 0.1
+        config.clipNorm = 5
+        config.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2, maxRotationDegrees: 10, erasingProbability: 0.5)
+        try checkResume(config, train: 192, steps: 12)
+    }
+
+    /// Trains `config` straight through, and again stopped after epoch 1 and resumed in a new
+    /// trainer (as a new process would); the weights, buffers and metrics must agree.
+    func checkResume(_ config: TrainingConfig, train: Int, steps: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let straightDirectory = try TestSupport.temporaryDirectory("straight")
-        let straight = try trainer(config, straightDirectory, train: 640, validation: 200)
+        let straight = try trainer(config, straightDirectory, train: train, validation: 200)
         try straight.run()
 
         // Same run, stopped after epoch 1, then resumed in a new trainer (as a new process would).
         let resumedDirectory = try TestSupport.temporaryDirectory("resumed")
-        config.epochs = 1
-        try trainer(config, resumedDirectory, train: 640, validation: 200).run()
+        let total = config.epochs
+        try trainer(config, resumedDirectory, train: train, validation: 200).run(throughEpoch: 1)
         XCTAssertEqual(try History(csv: String(contentsOf: resumedDirectory.appendingPathComponent(RunFiles.history), encoding: .utf8)).records.count, 1)
-        config.epochs = 2
-        let resumed = try trainer(config, resumedDirectory, train: 640, validation: 200)
+        let resumed = try trainer(config, resumedDirectory, train: train, validation: 200)
         try resumed.resume()
         try resumed.run()
 
         let history = try History(csv: String(contentsOf: resumedDirectory.appendingPathComponent(RunFiles.history), encoding: .utf8))
-        XCTAssertEqual(history.records.map(\.epoch), [1, 2])
-        // Adam's step count and moments came back: the weights equal the uninterrupted run's.
+        XCTAssertEqual(history.records.map(\.epoch), Array(1...total), file: file, line: line)
+        // The optimiser's step count and state came back: the weights equal the uninterrupted run's.
         let last = try ModelCheckpoint.load(resumedDirectory.appendingPathComponent(RunFiles.last), defaultClassNames: [])
-        XCTAssertEqual(last.metadata["optimizer_step"], "20")
-        XCTAssertFalse(last.optimizerState.isEmpty)
-        for ((name, a), (_, b)) in zip(resumed.model.parameters, straight.model.parameters) {
-            XCTAssertLessThanOrEqual(TestSupport.maxDifference(a.value, b.value), 1e-6, name)
+        XCTAssertEqual(last.metadata["optimizer_step"], String(steps), file: file, line: line)
+        XCTAssertFalse(last.optimizerState.isEmpty, file: file, line: line)
+        let pairs = zip(resumed.model.parameters + resumed.model.buffers, straight.model.parameters + straight.model.buffers)
+        for ((name, a), (_, b)) in pairs {
+            XCTAssertLessThanOrEqual(TestSupport.maxDifference(a.value, b.value), 1e-6, name, file: file, line: line)
         }
-        XCTAssertEqual(history.records.last!.validationAccuracy, straight.records.last!.validationAccuracy, accuracy: 1e-9)
-        XCTAssertEqual(history.records.last!.trainLoss, straight.records.last!.trainLoss, accuracy: 1e-6)
+        XCTAssertEqual(history.records.last!.validationAccuracy, straight.records.last!.validationAccuracy, accuracy: 1e-6, file: file, line: line)  // CSV keeps 6 decimals
+        XCTAssertEqual(history.records.last!.trainLoss, straight.records.last!.trainLoss, accuracy: 1e-6, file: file, line: line)
+    }
+
+    /// A learning rate too small to change anything: validation accuracy never improves, so a
+    /// patience of 1 ends the run after epoch 2 of 5.
+    func testEarlyStoppingEndsARunThatStopsImproving() throws {
+        var config = TrainingConfig()
+        config.epochs = 5
+        config.learningRate = 1e-12
+        config.earlyStoppingPatience = 1
+        let run = try trainer(config, try TestSupport.temporaryDirectory(), train: 64, validation: 100)
+        var lines: [String] = []
+        run.log = { lines.append($0) }
+        try run.run()
+        XCTAssertEqual(run.records.map(\.epoch), [1, 2])
+        XCTAssertTrue(lines.last?.hasPrefix("early stopping") == true, lines.joined(separator: "\n"))
     }
 
     func testHistoryCSVRoundTripAndRejectsGarbage() throws {

@@ -1,0 +1,61 @@
+import Data
+
+/// Named bundles of model, optimiser, schedule, augmentation and epochs (`fashion train --recipe`).
+public enum Recipes {
+    /// A recipe: its name, what it is for, and the settings it trains with.
+    public struct Recipe: Sendable {
+        /// The name used on the command line.
+        public let name: String
+        /// What it aims at, in one line.
+        public let summary: String
+        /// The full training configuration.
+        public let config: TrainingConfig
+    }
+
+    /// Every recipe. Hyper-parameters were chosen on the validation split only (docs/RESULTS.md).
+    public static let all: [Recipe] = [
+        Recipe(name: "seed", summary: "the notebook's training: seed-cnn, Adam 1e-3, 50 epochs, no augmentation",
+               config: TrainingConfig()),
+        Recipe(name: "fast", summary: "≥ 93.5% test accuracy in ≤ 15 minutes on 2 cores: vgg-bn, one-cycle SGD, flip + crop",
+               config: {
+                   var c = TrainingConfig()
+                   c.recipe = "fast"
+                   c.model = "vgg-bn"
+                   c.epochs = 12
+                   c.batchSize = 128
+                   c.optimizer = "sgd"
+                   c.learningRate = 0.1
+                   c.momentum = 0.9
+                   c.weightDecay = 5e-4
+                   c.schedule = .oneCycle
+                   c.labelSmoothing = 0.1
+                   c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2)
+                   return c
+               }()),
+        Recipe(name: "best", summary: "≥ 95% test accuracy in ≤ 2 hours on 2 cores: resnet20-w4, cosine SGD, flip + crop + erasing",
+               config: {
+                   var c = TrainingConfig()
+                   c.recipe = "best"
+                   c.model = "resnet20-w4"
+                   c.epochs = 30
+                   c.batchSize = 128
+                   c.optimizer = "sgd"
+                   c.learningRate = 0.1
+                   c.momentum = 0.9
+                   c.weightDecay = 5e-4
+                   c.schedule = .cosine
+                   c.warmupEpochs = 1
+                   c.labelSmoothing = 0.1
+                   c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2, erasingProbability: 0.5)
+                   return c
+               }()),
+    ]
+
+    /// The recipe called `name`, or an error listing the known ones.
+    public static func named(_ name: String) throws -> Recipe {
+        guard let recipe = all.first(where: { $0.name == name }) else {
+            throw TrainingError(description: "unknown recipe '\(name)' (known: \(all.map(\.name).joined(separator: ", ")))")
+        }
+        return recipe
+    }
+}

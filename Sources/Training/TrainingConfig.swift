@@ -1,0 +1,131 @@
+import Data
+import Foundation
+import NN
+
+/// The settings of a training run, saved as `config.json` in the run directory.
+///
+/// Keys added after the first release are optional when decoding, so older run directories
+/// still load (and resume) with the defaults, which reproduce the notebook's training.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    /// Architecture name (see `Models.all`).
+    public var model = "seed-cnn"
+    /// The recipe the settings came from, if any (informational).
+    public var recipe: String?
+    /// Total number of epochs.
+    public var epochs = 50
+    /// Images per gradient step.
+    public var batchSize = 64
+    /// Seed of the split, initial weights, shuffling, augmentation and dropout.
+    public var seed: UInt64 = 1
+    /// `adam`, `adamw` or `sgd`.
+    public var optimizer = "adam"
+    /// The peak learning rate (the schedule's `peak`).
+    public var learningRate: Float = 1e-3
+    /// How the learning rate moves over the run.
+    public var schedule = ScheduleKind.constant
+    /// Linear warm-up at the start, in epochs (constant, step and cosine schedules).
+    public var warmupEpochs = 0.0
+    /// Weight decay: decoupled for AdamW, L2 added to the gradient for SGD; unused by Adam.
+    public var weightDecay: Float = 0
+    /// SGD momentum (Nesterov) when `optimizer` is `sgd`.
+    public var momentum: Float = 0.9
+    /// Label smoothing ε of the cross-entropy (0: none).
+    public var labelSmoothing: Float = 0
+    /// Clip the global gradient norm to this (nil: no clipping).
+    public var clipNorm: Float?
+    /// Stop after this many epochs without a better validation accuracy (nil: never).
+    public var earlyStoppingPatience: Int?
+    /// Random changes to training images.
+    public var augmentation = Augmentation.none
+    /// Use only the first `trainLimit` training images (nil: all 50,000).
+    public var trainLimit: Int?
+    /// Use only the first `validationLimit` validation images (nil: all 10,000).
+    public var validationLimit: Int?
+    /// Images held out from the 60,000 for validation.
+    public var validationCount = 10_000
+
+    /// The shapes of learning-rate schedule the command line offers.
+    public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
+        case constant, step, cosine, oneCycle = "one-cycle"
+    }
+
+    /// The default configuration (the notebook's).
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = TrainingConfig()
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        model = try c.decode(String.self, forKey: .model)
+        recipe = try c.decodeIfPresent(String.self, forKey: .recipe)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        optimizer = try value(.optimizer, defaults.optimizer)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        schedule = try value(.schedule, defaults.schedule)
+        warmupEpochs = try value(.warmupEpochs, defaults.warmupEpochs)
+        weightDecay = try value(.weightDecay, defaults.weightDecay)
+        momentum = try value(.momentum, defaults.momentum)
+        labelSmoothing = try value(.labelSmoothing, defaults.labelSmoothing)
+        clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
+        earlyStoppingPatience = try c.decodeIfPresent(Int.self, forKey: .earlyStoppingPatience)
+        augmentation = try value(.augmentation, defaults.augmentation)
+        trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
+        validationLimit = try c.decodeIfPresent(Int.self, forKey: .validationLimit)
+        validationCount = try value(.validationCount, defaults.validationCount)
+    }
+
+    /// Checks the settings, with a one-line message naming the bad one.
+    public func validate() throws {
+        func fail(_ message: String) -> TrainingError { TrainingError(description: message) }
+        guard epochs >= 1 else { throw fail("--epochs must be at least 1") }
+        guard batchSize >= 1 else { throw fail("--batch-size must be at least 1") }
+        guard learningRate > 0, learningRate.isFinite else { throw fail("--lr must be positive") }
+        guard ["adam", "adamw", "sgd"].contains(optimizer) else {
+            throw fail("unknown optimizer '\(optimizer)' (known: adam, adamw, sgd)")
+        }
+        guard weightDecay >= 0 else { throw fail("--weight-decay must be 0 or more") }
+        guard (0..<1).contains(momentum) else { throw fail("--momentum must be in [0, 1)") }
+        guard (0..<1).contains(labelSmoothing) else { throw fail("--label-smoothing must be in [0, 1)") }
+        guard warmupEpochs >= 0, warmupEpochs < Double(epochs) else { throw fail("--warmup-epochs must be in [0, epochs)") }
+        if let clipNorm, !(clipNorm > 0) { throw fail("--clip-norm must be positive") }
+        if let earlyStoppingPatience, earlyStoppingPatience < 1 { throw fail("--patience must be at least 1") }
+        do { try augmentation.validate() } catch { throw fail("\(error)") }
+    }
+
+    /// The optimiser these settings describe, at its peak learning rate.
+    public func makeOptimizer() -> any Optimizer {
+        switch optimizer {
+        case "adamw": return AdamW(learningRate: learningRate, weightDecay: weightDecay)
+        case "sgd": return SGD(learningRate: learningRate, momentum: momentum, nesterov: momentum > 0, weightDecay: weightDecay)
+        default: return Adam(learningRate: learningRate)
+        }
+    }
+
+    /// The learning-rate schedule these settings describe.
+    public var learningRateSchedule: LearningRateSchedule {
+        let shape: LearningRateSchedule.Shape
+        switch schedule {
+        case .constant: shape = .constant
+        case .step: shape = .step(everyEpochs: max(1, epochs / 3), gamma: 0.1)
+        case .cosine: shape = .cosine(minimum: 0)
+        case .oneCycle: shape = .oneCycle(warmupFraction: 0.25, divFactor: 25, finalDivFactor: 1e4)
+        }
+        return LearningRateSchedule(shape: shape, peak: learningRate, warmupEpochs: warmupEpochs)
+    }
+
+    /// A one-line description for logs.
+    public var summary: String {
+        var parts = ["\(optimizer) lr \(learningRate) \(schedule.rawValue)"]
+        if warmupEpochs > 0 { parts.append("warm-up \(warmupEpochs) epochs") }
+        if weightDecay > 0 { parts.append("weight decay \(weightDecay)") }
+        if labelSmoothing > 0 { parts.append("label smoothing \(labelSmoothing)") }
+        if let clipNorm { parts.append("clip \(clipNorm)") }
+        if let earlyStoppingPatience { parts.append("patience \(earlyStoppingPatience)") }
+        parts.append("augmentation: \(augmentation.summary)")
+        return parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,63 @@
+import Data
+import Foundation
+import NN
+@testable import Training
+import XCTest
+
+final class ConfigTests: XCTestCase {
+    /// config.json as the first release wrote it still loads, with the notebook's defaults.
+    func testOldConfigFilesStillDecode() throws {
+        let old = #"{"batchSize":64,"epochs":50,"learningRate":0.001,"model":"seed-cnn","seed":1,"validationCount":10000}"#
+        let config = try JSONDecoder().decode(TrainingConfig.self, from: Data(old.utf8))
+        XCTAssertEqual(config, TrainingConfig())
+    }
+
+    func testRoundTripKeepsEverySetting() throws {
+        var config = try Recipes.named("best").config
+        config.clipNorm = 2
+        config.earlyStoppingPatience = 4
+        config.trainLimit = 100
+        let decoded = try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config))
+        XCTAssertEqual(decoded, config)
+    }
+
+    func testBadSettingsAreNamed() {
+        func message(_ change: (inout TrainingConfig) -> Void) -> String {
+            var config = TrainingConfig()
+            change(&config)
+            do { try config.validate(); return "valid" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message { _ in }, "valid")
+        XCTAssertEqual(message { $0.optimizer = "rmsprop" }, "unknown optimizer 'rmsprop' (known: adam, adamw, sgd)")
+        XCTAssertEqual(message { $0.labelSmoothing = 1 }, "--label-smoothing must be in [0, 1)")
+        XCTAssertEqual(message { $0.warmupEpochs = 50 }, "--warmup-epochs must be in [0, epochs)")
+        XCTAssertEqual(message { $0.clipNorm = 0 }, "--clip-norm must be positive")
+        XCTAssertEqual(message { $0.momentum = 1 }, "--momentum must be in [0, 1)")
+        XCTAssertTrue(message { $0.augmentation.cropPadding = -1 }.contains("crop"), message { $0.augmentation.cropPadding = -1 })
+    }
+
+    func testRecipesAreValidAndKnown() throws {
+        for recipe in Recipes.all {
+            XCTAssertNoThrow(try recipe.config.validate(), recipe.name)
+            XCTAssertEqual(recipe.config.recipe ?? "seed", recipe.name)
+        }
+        XCTAssertEqual(try Recipes.named("seed").config, TrainingConfig())
+        XCTAssertThrowsError(try Recipes.named("fastest")) { error in
+            XCTAssertEqual("\(error)", "unknown recipe 'fastest' (known: seed, fast, best)")
+        }
+    }
+
+    func testOptimizerAndScheduleFollowTheSettings() {
+        var config = TrainingConfig()
+        XCTAssertEqual(config.makeOptimizer().name, "adam")
+        config.optimizer = "adamw"
+        XCTAssertEqual(config.makeOptimizer().name, "adamw")
+        config.optimizer = "sgd"
+        config.learningRate = 0.1
+        config.schedule = .cosine
+        config.epochs = 10
+        let schedule = config.learningRateSchedule
+        XCTAssertEqual(schedule.rate(step: 0, totalSteps: 100, stepsPerEpoch: 10), 0.1, accuracy: 1e-6)
+        XCTAssertLessThan(schedule.rate(step: 99, totalSteps: 100, stepsPerEpoch: 10), 0.001)
+    }
+}
