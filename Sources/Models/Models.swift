@@ -23,8 +23,8 @@ public enum Models {
               inputShape: [1, 28, 28], make: { seedResNet50(seed: $0) }),
         Entry(name: "resnet20", summary: "CIFAR-style ResNet-20 for 28×28: 3×3 stem, 3×3 BasicBlocks of 16/32/64 channels",
               inputShape: [1, 28, 28], make: { resNet(seed: $0, blocksPerStage: 3, width: 16) }),
-        Entry(name: "resnet20-w4", summary: "ResNet-20 four times as wide: BasicBlocks of 64/128/256 channels",
-              inputShape: [1, 28, 28], make: { resNet(seed: $0, blocksPerStage: 3, width: 64) }),
+        Entry(name: "resnet20-w2", summary: "ResNet-20 twice as wide: BasicBlocks of 32/64/128 channels",
+              inputShape: [1, 28, 28], make: { resNet(seed: $0, blocksPerStage: 3, width: 32) }),
         Entry(name: "vgg-bn", summary: "VGG-style: 2×(3×3 conv, BN, ReLU) + max-pool at 32/64/128 channels, Dense 256, dropout 0.3",
               inputShape: [1, 28, 28], make: { vggBN(seed: $0, widths: [32, 64, 128], hidden: 256, dropout: 0.3) }),
     ]

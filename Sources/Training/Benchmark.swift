@@ -64,7 +64,10 @@ public enum Benchmark {
             let forward = 2.0 * Double(shape[0] * dense.inputFeatures * dense.outputFeatures)
             return (forward, forward * (isFirst ? 1 : 2))
         default:
-            return (0, 0)
+            // Blocks (Sequential, Residual): their convolutions and dense layers, backward counted
+            // as twice forward (the first layer's skipped input gradient is not subtracted).
+            let forward = forwardFLOPs(layer, input: shape)
+            return (forward, 2 * forward)
         }
     }
 

@@ -32,11 +32,11 @@ public enum Recipes {
                    c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2)
                    return c
                }()),
-        Recipe(name: "best", summary: "≥ 95% test accuracy in ≤ 2 hours on 2 cores: resnet20-w4, cosine SGD, flip + crop + erasing",
+        Recipe(name: "best", summary: "≥ 95% test accuracy in ≤ 2 hours on 2 cores: resnet20-w2, cosine SGD, flip + crop + erasing",
                config: {
                    var c = TrainingConfig()
                    c.recipe = "best"
-                   c.model = "resnet20-w4"
+                   c.model = "resnet20-w2"
                    c.epochs = 30
                    c.batchSize = 128
                    c.optimizer = "sgd"

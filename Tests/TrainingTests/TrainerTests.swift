@@ -2,6 +2,7 @@ import Checkpoint
 import Data
 import Foundation
 import Models
+import NN
 import Tensor
 import TestSupport
 @testable import Training
@@ -127,5 +128,27 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(report.classes[1].recall, 1, accuracy: 1e-9)
         XCTAssertEqual(report.classes[1].f1, 0.8, accuracy: 1e-9)
         XCTAssertEqual(report.classes[2].f1, 0)
+    }
+
+    /// Flip TTA: each image's probabilities are the mean of the image's and its mirror's.
+    func testFlipAveragingAveragesTheTwoViews() throws {
+        let model = Models.seedCNN(seed: 4)
+        var pixels = [UInt8](repeating: 0, count: 3 * 784)
+        var g = SeededGenerator(seed: 5)
+        for i in pixels.indices { pixels[i] = UInt8.random(in: 0...255, using: &g) }
+        let set = ImageSet(pixels: pixels, labels: [0, 3, 7], height: 28, width: 28)
+        let (images, labels) = set.batch(0..<3)
+        let plain = softmax(model(images)), mirrored = softmax(model(horizontallyFlipped(images)))
+        let tta = predict(model, on: set, flipAverage: true)
+        var loss = 0.0
+        for row in 0..<3 {
+            let p = (0..<10).map { 0.5 * (plain.scalars[row * 10 + $0] + mirrored.scalars[row * 10 + $0]) }
+            let best = p.indices.max { p[$0] < p[$1] }!
+            XCTAssertEqual(tta.predicted[row], best)
+            XCTAssertEqual(tta.confidence[row], p[best], accuracy: 1e-6)
+            loss -= log(Double(p[labels[row]]))
+        }
+        XCTAssertEqual(Double(tta.loss), loss / 3, accuracy: 1e-5)
+        XCTAssertNotEqual(predict(model, on: set).confidence, tta.confidence, "the mirror view must change something")
     }
 }
