@@ -12,14 +12,26 @@ public struct SummaryRow: Equatable, Sendable {
     public var parameters: Int
 }
 
-/// The rows of a model summary for images of `inputShape` ([C, H, W]).
+/// The rows of a model summary for images of `inputShape` ([C, H, W]): nested `Sequential`s are
+/// opened (rows named with dotted paths, as in checkpoints), residual blocks are one row each.
 public func summaryRows(_ model: Sequential, inputShape: [Int]) -> [SummaryRow] {
-    var shape = [1] + inputShape
-    return model.layers.map { entry in
-        shape = entry.layer.outputShape(for: shape)
-        return SummaryRow(name: entry.name, type: entry.layer.typeName, outputShape: Array(shape.dropFirst()),
-                          parameters: entry.layer.parameterCount)
+    var rows: [SummaryRow] = []
+    func walk(_ chain: Sequential, prefix: String, shape: [Int]) -> [Int] {
+        var shape = shape
+        for entry in chain.layers {
+            let name = prefix + entry.name
+            if let inner = entry.layer as? Sequential {
+                shape = walk(inner, prefix: name + ".", shape: shape)
+                continue
+            }
+            shape = entry.layer.outputShape(for: shape)
+            rows.append(SummaryRow(name: name, type: entry.layer.typeName, outputShape: Array(shape.dropFirst()),
+                                   parameters: entry.layer.parameterCount))
+        }
+        return shape
     }
+    _ = walk(model, prefix: "", shape: [1] + inputShape)
+    return rows
 }
 
 /// A Keras-style table of a model's layers, output shapes and parameter counts.

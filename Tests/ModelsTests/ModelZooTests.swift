@@ -49,4 +49,18 @@ final class ModelZooTests: XCTestCase {
         let macs = 28 * 28 * 4 * 9 + 2 * 28 * 28 * 16 * 9 + 196 * (288 + 576 + 32) + 49 * (1152 + 2304 + 128) + 160
         XCTAssertEqual(forwardFLOPs(model, input: [1, 1, 28, 28]), 2 * Double(macs))
     }
+
+    /// Summaries open nested chains and show residual blocks as one row each.
+    func testSummaryRowsOfNestedModels() {
+        let model = Models.resNet(seed: 1, blocksPerStage: 3, width: 16)
+        let rows = summaryRows(model, inputShape: [1, 28, 28])
+        XCTAssertEqual(rows.map(\.name), ["conv1", "bn1", "relu", "layer1.0", "layer1.1", "layer1.2", "layer2.0", "layer2.1",
+                                          "layer2.2", "layer3.0", "layer3.1", "layer3.2", "avgpool", "fc"])
+        XCTAssertEqual(rows[6].type, "Residual")
+        XCTAssertEqual(rows[6].outputShape, [32, 14, 14])
+        XCTAssertEqual(rows.map(\.parameters).reduce(0, +), model.parameterCount)
+        let vgg = summaryRows(Models.vggBN(seed: 1, widths: [8, 16], hidden: 32, dropout: 0.5), inputShape: [1, 28, 28])
+        XCTAssertEqual(vgg.first?.name, "features.0")
+        XCTAssertEqual(vgg.last?.name, "classifier.3")
+    }
 }
