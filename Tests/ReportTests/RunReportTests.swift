@@ -89,6 +89,29 @@ final class RunReportTests: XCTestCase {
         XCTAssertEqual(titles, expected)
     }
 
+    /// The report works for the other architectures too: a ResNet with batch norm, trained with a recipe's settings.
+    func testReportOfAResNetRun() throws {
+        guard let data = TestSupport.datasetDirectory() else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let directory = try TestSupport.temporaryDirectory("resnet-run")
+        var config = try Recipes.named("fast").config
+        config.model = "resnet20"
+        config.epochs = 1
+        let (train, validation) = FashionMNIST.split(try FashionMNIST.load(.train, from: data), seed: config.seed)
+        let trainer = try Trainer(config: config, directory: directory, train: train.prefix(256), validation: validation.prefix(128))
+        trainer.log = { _ in }
+        try trainer.run()
+        let test = try FashionMNIST.load(.test, from: data).prefix(200)
+        let report = try RunReport.load(run: directory, images: test)
+        let root = try XMLElement.parse(Data(report.html.utf8))
+        let model = try XCTUnwrap(root.elements("section").first { $0.attributes["id"] == "model" })
+        XCTAssertEqual(model.elements("tr").count, 1 + 14, "conv1, bn1, relu, nine blocks, avgpool, fc")
+        XCTAssertTrue(model.allText.contains("layer2.0") && model.allText.contains("Residual"), model.allText)
+        let settings = try XCTUnwrap(root.elements("section").first { $0.attributes["id"] == "config" })
+        XCTAssertTrue(settings.allText.contains("SGD, Nesterov momentum 0.9"), settings.allText)
+        XCTAssertTrue(settings.allText.contains("flip, crop ±2"), settings.allText)
+        XCTAssertEqual(root.elements("section").count, 7)
+    }
+
     func testPredictionGridPicture() throws {
         let (_, test) = try tinyRun()
         let items = [GridItem(index: 0, label: "Ankle boot", predicted: "Ankle boot", confidence: 0.97),
