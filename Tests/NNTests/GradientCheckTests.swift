@@ -3,11 +3,8 @@ import Tensor
 import TestSupport
 import XCTest
 
-/// Finite-difference checks of every layer's backward pass and of the loss.
-///
-/// For a layer f and a fixed random r, L(x, θ) = Σ f(x; θ) · r; the analytic dL/dx (from
-/// `backward(r)`) and dL/dθ are compared with central differences (L(v+h) − L(v−h)) / 2h,
-/// with L summed in Double. Inputs are random, so ReLU and max-pool kinks are rarely hit;
+/// Finite-difference checks of every layer's backward pass and of the loss (TestSupport's
+/// `GradientCheck`). Inputs are random, so ReLU and max-pool kinks are rarely hit;
 /// a kink within h of an element would show up as one large difference.
 final class GradientCheckTests: XCTestCase {
     var h: Float = 1e-2
@@ -25,48 +22,10 @@ final class GradientCheckTests: XCTestCase {
         return Tensor(shape: shape, scalars: values)
     }
 
-    func objective(_ layer: any Layer, _ x: Tensor, _ r: Tensor) -> Double {
-        let y = layer.forward(x, phase: .inference)
-        return zip(y.scalars, r.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-    }
-
-    /// Checks dL/dx and every parameter gradient of `layer` at `x`.
+    /// Checks dL/dx and every parameter gradient of `layer` at `x` (L evaluated in inference).
     func check(_ layer: any Layer, input x: Tensor, tolerance: Float = 2e-2,
                file: StaticString = #filePath, line: UInt = #line) {
-        let y = layer.forward(x, phase: .training)
-        let r = random(y.shape, seed: 99)
-        layer.zeroGradients()
-        let dx = layer.backward(r, needsInputGradient: true)
-
-        func numeric(_ value: () -> Float, _ set: (Float) -> Void) -> Float {
-            let original = value()
-            set(original + h); let plus = objective(layer, x, r)
-            set(original - h); let minus = objective(layer, x, r)
-            set(original)
-            return Float((plus - minus) / Double(2 * h))
-        }
-        // dL/dx
-        var input = x
-        for i in 0..<x.count {
-            let original = input.scalars[i]
-            input.scalars[i] = original + h
-            let plus = objective(layer, input, r)
-            input.scalars[i] = original - h
-            let minus = objective(layer, input, r)
-            input.scalars[i] = original
-            let estimate = Float((plus - minus) / Double(2 * h))
-            XCTAssertEqual(dx.scalars[i], estimate, accuracy: tolerance * max(1, abs(estimate)),
-                           "dx[\(i)]", file: file, line: line)
-        }
-        // dL/dθ
-        for (name, parameter) in layer.parameters {
-            let analytic = parameter.gradient
-            for i in 0..<parameter.value.count {
-                let estimate = numeric({ parameter.value.scalars[i] }, { parameter.value.scalars[i] = $0 })
-                XCTAssertEqual(analytic.scalars[i], estimate, accuracy: tolerance * max(1, abs(estimate)),
-                               "\(name)[\(i)]", file: file, line: line)
-            }
-        }
+        GradientCheck.check(layer, input: x, h: h, tolerance: tolerance, phase: .inference, file: file, line: line)
     }
 
     func conv(_ cin: Int, _ cout: Int, _ k: Int, stride: Int = 1, padding: Padding) -> Conv2D {

@@ -1,5 +1,6 @@
 import NN
 import Tensor
+import TestSupport
 import XCTest
 
 /// Finite-difference checks of batch norm, average pooling and residual blocks.
@@ -17,46 +18,10 @@ final class NormalizationGradientTests: XCTestCase {
         return t
     }
 
-    func objective(_ layer: any Layer, _ x: Tensor, _ r: Tensor) -> Double {
-        let y = layer.forward(x, phase: .training)
-        return zip(y.scalars, r.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-    }
-
-    /// Checks dL/dx and every parameter gradient of `layer` at `x` with step `h`.
+    /// Checks dL/dx and every parameter gradient of `layer` at `x` with step `h` (L evaluated in training).
     func check(_ layer: any Layer, input x: Tensor, h: Float, tolerance: Float,
                file: StaticString = #filePath, line: UInt = #line) {
-        let y = layer.forward(x, phase: .training)
-        let r = random(y.shape, seed: 99)
-        layer.zeroGradients()
-        let dx = layer.backward(r, needsInputGradient: true)
-        XCTAssertEqual(dx.shape, x.shape, file: file, line: line)
-
-        var input = x
-        for i in 0..<x.count {
-            let original = input.scalars[i]
-            input.scalars[i] = original + h
-            let plus = objective(layer, input, r)
-            input.scalars[i] = original - h
-            let minus = objective(layer, input, r)
-            input.scalars[i] = original
-            let estimate = Float((plus - minus) / Double(2 * h))
-            XCTAssertEqual(dx.scalars[i], estimate, accuracy: tolerance * max(1, abs(estimate)),
-                           "dx[\(i)]", file: file, line: line)
-        }
-        for (name, parameter) in layer.parameters {
-            let analytic = parameter.gradient
-            for i in 0..<parameter.value.count {
-                let original = parameter.value.scalars[i]
-                parameter.value.scalars[i] = original + h
-                let plus = objective(layer, x, r)
-                parameter.value.scalars[i] = original - h
-                let minus = objective(layer, x, r)
-                parameter.value.scalars[i] = original
-                let estimate = Float((plus - minus) / Double(2 * h))
-                XCTAssertEqual(analytic.scalars[i], estimate, accuracy: tolerance * max(1, abs(estimate)),
-                               "\(name)[\(i)]", file: file, line: line)
-            }
-        }
+        GradientCheck.check(layer, input: x, h: h, tolerance: tolerance, phase: .training, file: file, line: line)
     }
 
     /// A batch norm with random scales and shifts, so that their gradients are not trivially placed.
