@@ -102,7 +102,10 @@ public final class Trainer {
         try AtomicFile.write(try encodeConfig(), to: directory.appendingPathComponent(RunFiles.config))
         // Early stopping replays the finished epochs, so a resumed run stops where it would have.
         var stopping = config.earlyStoppingPatience.map { EarlyStopping(patience: $0) }
-        for record in history.records { _ = stopping?.observe(record.validationAccuracy) }
+        for record in history.records where stopping?.observe(record.validationAccuracy) == true {
+            log("the run had already stopped early after epoch \(record.epoch); nothing to do")
+            return
+        }
         for epoch in firstEpoch...min(config.epochs, lastEpoch ?? config.epochs) {
             let record = trainEpoch(epoch)
             history.records.append(record)

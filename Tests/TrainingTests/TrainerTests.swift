@@ -107,6 +107,13 @@ final class TrainerTests: XCTestCase {
         try run.run()
         XCTAssertEqual(run.records.map(\.epoch), [1, 2])
         XCTAssertTrue(lines.last?.hasPrefix("early stopping") == true, lines.joined(separator: "\n"))
+        // Resuming a run that stopped early does not train on.
+        let again = try trainer(config, run.directory, train: 64, validation: 100)
+        again.log = { lines.append($0) }
+        try again.resume()
+        try again.run()
+        XCTAssertEqual(again.records.map(\.epoch), [1, 2])
+        XCTAssertEqual(lines.last, "the run had already stopped early after epoch 2; nothing to do")
     }
 
     func testHistoryCSVRoundTripAndRejectsGarbage() throws {
