@@ -37,7 +37,7 @@ public enum Recipes {
                    var c = TrainingConfig()
                    c.recipe = "best"
                    c.model = "resnet20-w2"
-                   c.epochs = 28
+                   c.epochs = 26
                    c.batchSize = 128
                    c.optimizer = "sgd"
                    c.learningRate = 0.1
