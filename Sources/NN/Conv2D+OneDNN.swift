@@ -45,16 +45,14 @@ extension Conv2D {
                 }
             }
         }}}}
-        add(dw, into: weight)
-        if let bias { add(db, into: bias) }
+        accumulate(dw, into: weight)
+        if let bias { accumulate(db, into: bias) }
         return dx
     }
 
-    private func add(_ gradient: Tensor, into parameter: Parameter) {
+    private func accumulate(_ gradient: Tensor, into parameter: Parameter) {
         parameter.gradient.scalars.withUnsafeMutableBufferPointer { g in
-            gradient.scalars.withUnsafeBufferPointer { d in
-                for i in g.indices { g[i] += d[i] }
-            }
+            gradient.scalars.withUnsafeBufferPointer { add($0, into: g) }
         }
     }
 }
