@@ -70,6 +70,15 @@ public struct RGBImage: Equatable, Sendable {
         }
     }
 
+    /// Copies `image` with its top-left corner at (x, y), clipped to this image.
+    public mutating func draw(_ image: RGBImage, x: Int, y: Int) {
+        for row in max(0, -y) ..< max(max(0, -y), min(image.height, height - y)) {
+            for column in max(0, -x) ..< max(max(0, -x), min(image.width, width - x)) {
+                self[x + column, y + row] = image[column, row]
+            }
+        }
+    }
+
     /// Draws a `thickness`-pixel frame just inside the rectangle.
     public mutating func strokeRect(x: Int, y: Int, width w: Int, height h: Int, thickness: Int, color: RGB) {
         fillRect(x: x, y: y, width: w, height: thickness, color: color)

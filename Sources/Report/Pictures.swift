@@ -55,10 +55,7 @@ public func predictionGrid(_ items: [GridItem], of set: ImageSet, columns: Int =
         let imageX: Int = x0 + (cellWidth - side) / 2
         let imageY: Int = y0 + padding
         canvas.fillRect(x: imageX - 3, y: imageY - 3, width: side + 6, height: tall + 6, color: color)  // the frame
-        let image = picture(of: set, index: item.index, scale: scale, inverted: true)
-        for y in 0 ..< image.height {
-            for x in 0 ..< image.width { canvas[imageX + x, imageY + y] = image[x, y] }
-        }
+        canvas.draw(picture(of: set, index: item.index, scale: scale, inverted: true), x: imageX, y: imageY)
         let textY = imageY + tall + padding / 2 + 2
         for (line, (text, ink)) in [(item.predictionText, color), ("true: \(item.label)", gray)].enumerated() {
             let textX = x0 + (cellWidth - BitmapFont.textWidth(text, scale: textScale)) / 2

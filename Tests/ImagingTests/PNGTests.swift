@@ -103,4 +103,16 @@ final class RGBImageTests: XCTestCase {
         XCTAssertEqual(image[1, 1], .wrong)
         XCTAssertEqual(image[0, 0], .white)
     }
+
+    func testDrawingAnImageIsClipped() {
+        var canvas = RGBImage(width: 3, height: 3)
+        let black = RGBImage(width: 2, height: 2, fill: .black)
+        canvas.draw(black, x: 2, y: -1)
+        XCTAssertEqual(canvas[2, 0], .black)
+        XCTAssertEqual(canvas[2, 1], .white)
+        XCTAssertEqual(canvas[1, 0], .white)
+        canvas.draw(black, x: 5, y: 5)  // wholly outside: nothing
+        canvas.draw(black, x: -2, y: 0)
+        XCTAssertEqual(canvas[0, 0], .white)
+    }
 }
