@@ -56,10 +56,10 @@ public struct RunReport {
         }
         let weightsFile = directory.appendingPathComponent(RunFiles.best)
         let checkpoint = try ModelCheckpoint.load(weightsFile, defaultClassNames: FashionMNIST.classNames)
-        let predictions = predict(checkpoint.model, on: images)
         if let bad = images.labels.first(where: { $0 >= checkpoint.classNames.count }) {
             throw ReportError("the images have label \(bad) but the model knows \(checkpoint.classNames.count) classes")
         }
+        let predictions = predict(checkpoint.model, on: images)
         return RunReport(directory: directory, config: config, history: history, checkpoint: checkpoint,
                          weightsFile: weightsFile, images: images, predictions: predictions,
                          evaluation: EvaluationReport(predictions, classNames: checkpoint.classNames),
