@@ -16,7 +16,7 @@ public enum Recipes {
     public static let all: [Recipe] = [
         Recipe(name: "seed", summary: "the notebook's training: seed-cnn, Adam 1e-3, 50 epochs, no augmentation",
                config: TrainingConfig()),
-        Recipe(name: "fast", summary: "≥ 93.5% test accuracy in ≤ 15 minutes on 2 cores: vgg-bn, one-cycle SGD, flip + crop",
+        Recipe(name: "fast", summary: "93.7% test accuracy in 12 minutes on 2 cores: vgg-bn, one-cycle SGD, flip + crop",
                config: {
                    var c = TrainingConfig()
                    c.recipe = "fast"
@@ -32,7 +32,7 @@ public enum Recipes {
                    c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2)
                    return c
                }()),
-        Recipe(name: "best", summary: "≥ 95% test accuracy in ≤ 2 hours on 2 cores: resnet20-w2, cosine SGD, flip + crop + erasing",
+        Recipe(name: "best", summary: "94.7% test accuracy (94.9% with --tta) in 2 hours on 2 cores: resnet20-w2, cosine SGD, flip + crop + erasing",
                config: {
                    var c = TrainingConfig()
                    c.recipe = "best"
