@@ -55,20 +55,12 @@ public enum Benchmark {
     /// Multiply-add work of `layer` for an input of `shape`, as FLOP (2 per multiply-add):
     /// forward, and backward (weight gradient plus, unless it is the first layer, input gradient).
     public static func flops(_ layer: any Layer, input shape: [Int], isFirst: Bool) -> (forward: Double, backward: Double) {
-        switch layer {
-        case let conv as Conv2D:
-            let out = conv.outputShape(for: shape)
-            let forward = 2.0 * Double(out.elementCount) * Double(conv.inputChannels * conv.kernelSize * conv.kernelSize)
-            return (forward, forward * (isFirst ? 1 : 2))
-        case let dense as Dense:
-            let forward = 2.0 * Double(shape[0] * dense.inputFeatures * dense.outputFeatures)
-            return (forward, forward * (isFirst ? 1 : 2))
-        default:
-            // Blocks (Sequential, Residual): their convolutions and dense layers, backward counted
-            // as twice forward (the first layer's skipped input gradient is not subtracted).
-            let forward = forwardFLOPs(layer, input: shape)
-            return (forward, 2 * forward)
-        }
+        let forward = forwardFLOPs(layer, input: shape)
+        // A convolution or dense layer in first place skips its input gradient; blocks (Sequential,
+        // Residual) count backward as twice forward (their first layer's skipped input gradient is
+        // not subtracted); other layers have no multiply-adds.
+        let isLeaf = layer is Conv2D || layer is Dense
+        return (forward, forward * (isLeaf && isFirst ? 1 : 2))
     }
 
     /// Times `steps` training steps (after `warmUp` untimed ones) of `entry` at `batchSize`,
