@@ -137,7 +137,7 @@ public final class Trainer {
         for batchStart in stride(from: 0, to: train.count, by: config.batchSize) {
             let indices = order[batchStart ..< min(train.count, batchStart + config.batchSize)]
             var (images, labels) = train.batch(indices)
-            if !config.augmentation.isIdentity { config.augmentation.apply(to: &images, using: &augmentationGenerator) }
+            config.augmentation.apply(to: &images, using: &augmentationGenerator)  // no-op without augmentation
             let logits = model.forward(images, phase: .training)
             let outcome = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: config.labelSmoothing)
             model.zeroGradients()
