@@ -44,9 +44,8 @@ public func modelSummary(_ model: Sequential, name: String, inputShape: [Int]) -
     let w0 = max(headers.0.count, rows.map(\.0.count).max() ?? 0) + 2
     let w1 = max(headers.1.count, rows.map(\.1.count).max() ?? 0) + 2
     let w2 = max(headers.2.count, rows.map(\.2.count).max() ?? 0)
-    func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
     func line(_ r: (String, String, String)) -> String {
-        pad(r.0, w0) + pad(r.1, w1) + String(repeating: " ", count: max(0, w2 - r.2.count)) + r.2
+        padded(r.0, to: w0) + padded(r.1, to: w1) + padded(r.2, to: w2, alignRight: true)
     }
     let rule = String(repeating: "─", count: w0 + w1 + w2)
     var out = ["Model: \"\(name)\"", rule, line(headers), rule]
@@ -54,6 +53,13 @@ public func modelSummary(_ model: Sequential, name: String, inputShape: [Int]) -
     out += [rule, "Total params: \(formatCount(model.parameterCount))",
             "Trainable params: \(formatCount(model.parameterCount))", rule]
     return out.joined(separator: "\n")
+}
+
+/// `text` filled with spaces to `width` characters: after it, or before it with `alignRight`
+/// (text already as wide or wider is returned as it is).
+public func padded(_ text: String, to width: Int, alignRight: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - text.count))
+    return alignRight ? fill + text : text + fill
 }
 
 /// An integer with thousands separators: 3274634 → "3,274,634".

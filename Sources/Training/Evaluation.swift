@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Models
 import NN
 import Tensor
 
@@ -105,7 +106,7 @@ public struct EvaluationReport: Codable {
     public func text() -> String {
         var lines = [String(format: "accuracy %.2f%%   loss %.4f", accuracy * 100, loss), ""]
         let width = max(12, classes.map(\.name.count).max() ?? 0)
-        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        func pad(_ s: String, _ w: Int) -> String { padded(s, to: w, alignRight: true) }
         lines.append(pad("class", width) + "  precision  recall     f1  support")
         for c in classes {
             lines.append(pad(c.name, width) + String(format: "  %9.4f  %6.4f  %6.4f  %7d", c.precision, c.recall, c.f1, c.support))
@@ -115,8 +116,7 @@ public struct EvaluationReport: Codable {
         lines.append(pad("", width) + confusion.indices.map { pad(String($0), 6) }.joined())
         for (i, row) in confusion.enumerated() {
             let label = "\(i) \(classes[i].name)"
-            lines.append(label + String(repeating: " ", count: max(0, width - label.count))
-                         + row.map { pad(String($0), 6) }.joined())
+            lines.append(padded(label, to: width) + row.map { pad(String($0), 6) }.joined())
         }
         return lines.joined(separator: "\n")
     }

@@ -15,10 +15,9 @@ extension Fashion {
                 rows.append((entry.name, formatCount(model.parameterCount), String(format: "%.1f", flops / 1e6), entry.summary))
             }
             let w0 = rows.map(\.0.count).max()!, w1 = rows.map(\.1.count).max()!, w2 = rows.map(\.2.count).max()!
-            func left(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: w - s.count) }
-            func right(_ s: String, _ w: Int) -> String { String(repeating: " ", count: w - s.count) + s }
             for row in rows {
-                print(left(row.0, w0) + "  " + right(row.1, w1) + "  " + right(row.2, w2) + "  " + row.3)
+                print(padded(row.0, to: w0) + "  " + padded(row.1, to: w1, alignRight: true) + "  "
+                      + padded(row.2, to: w2, alignRight: true) + "  " + row.3)
             }
             print("\nMFLOP: two per multiply-add of the convolutions and dense layers in one forward pass.")
         }
