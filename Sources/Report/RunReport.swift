@@ -90,7 +90,7 @@ public struct RunReport {
     /// The report as one self-contained HTML page (inline CSS and SVG, PNG data URIs; no network).
     public var html: String {
         let name = checkpoint.architecture.name
-        let best = history.records.max { $0.validationAccuracy < $1.validationAccuracy }!
+        let best = history.best!
         let totalSeconds = history.records.map(\.seconds).reduce(0, +)
         var page = """
         <!DOCTYPE html>
@@ -108,7 +108,7 @@ public struct RunReport {
         <div class="figures">
         \(figure("test accuracy", percent(evaluation.accuracy)))
         \(figure("test loss", fixed(evaluation.loss, 4)))
-        \(figure("best validation accuracy", "\(percent(best.validationAccuracy)) (epoch \(best.epoch))"))
+        \(figure("best validation accuracy", best.validationAccuracy.map { "\(percent($0)) (epoch \(best.epoch))" } ?? "none (trained on all)"))
         \(figure("epochs", String(history.records.count)))
         \(figure("seconds per epoch (median)", fixed(medianEpochSeconds, 1)))
         \(figure("training time", minutes(totalSeconds)))
@@ -142,17 +142,17 @@ public struct RunReport {
     }
 
     private var curves: String {
-        func points(_ value: (EpochRecord) -> Double) -> [(x: Double, y: Double)] {
-            history.records.map { (Double($0.epoch), value($0)) }
+        func points(_ value: (EpochRecord) -> Double?) -> [(x: Double, y: Double)] {
+            history.records.compactMap { record in value(record).map { (Double(record.epoch), $0) } }
         }
-        let loss = LineChart(title: "Loss", xLabel: "epoch", yLabel: "cross-entropy", series: [
-            .init(name: "train", color: "#1f6feb", points: points(\.trainLoss)),
-            .init(name: "validation", color: "#d1242f", points: points(\.validationLoss)),
-        ])
-        var accuracy = LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "accuracy", series: [
-            .init(name: "train", color: "#1f6feb", points: points(\.trainAccuracy)),
-            .init(name: "validation", color: "#d1242f", points: points(\.validationAccuracy)),
-        ])
+        // A run without validation draws the training curves only.
+        func series(_ train: KeyPath<EpochRecord, Double>, _ validation: KeyPath<EpochRecord, Double?>) -> [LineChart.Series] {
+            let validationPoints = points { $0[keyPath: validation] }
+            return [.init(name: "train", color: "#1f6feb", points: points { $0[keyPath: train] })]
+                + (validationPoints.isEmpty ? [] : [.init(name: "validation", color: "#d1242f", points: validationPoints)])
+        }
+        let loss = LineChart(title: "Loss", xLabel: "epoch", yLabel: "cross-entropy", series: series(\.trainLoss, \.validationLoss))
+        var accuracy = LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "accuracy", series: series(\.trainAccuracy, \.validationAccuracy))
         accuracy.formatY = { percent($0) }
         return "<div class=\"charts\">\n\(loss.svg)\n\(accuracy.svg)\n</div>"
     }
@@ -213,7 +213,7 @@ public struct RunReport {
                 [.text("augmentation"), .text(config.augmentation.summary)],
                 [.text("seed"), .text(String(config.seed))],
                 [.text("training images"), .text(config.trainLimit.map(String.init) ?? "all (\(60_000 - config.validationCount))")],
-                [.text("validation images"), .text(config.validationLimit.map(String.init) ?? "all (\(config.validationCount))")],
+                [.text("validation images"), .text(config.validationCount == 0 ? "none" : config.validationLimit.map(String.init) ?? "all (\(config.validationCount))")],
             ]
         } else {
             rows.append([.text("config.json"), .text("missing")])

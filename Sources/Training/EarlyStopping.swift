@@ -23,6 +23,11 @@ public struct EarlyStopping: Codable, Equatable, Sendable {
         self.minDelta = minDelta
     }
 
+    /// Records one epoch; an epoch without validation accuracy never stops the run.
+    public mutating func observe(_ record: EpochRecord) -> Bool {
+        record.validationAccuracy.map { observe($0) } ?? false
+    }
+
     /// Records one epoch's validation accuracy; returns true when the run should stop.
     public mutating func observe(_ validationAccuracy: Double) -> Bool {
         if validationAccuracy - minDelta > best {

@@ -6,8 +6,8 @@ public struct EpochRecord: Codable, Equatable {
     public var epoch: Int
     /// Mean training loss and accuracy over the epoch (dropout active, as Keras reports them).
     public var trainLoss, trainAccuracy: Double
-    /// Validation loss and accuracy after the epoch.
-    public var validationLoss, validationAccuracy: Double
+    /// Validation loss and accuracy after the epoch (nil when the run holds out no validation images).
+    public var validationLoss, validationAccuracy: Double?
     /// Wall-clock seconds of the training part of the epoch.
     public var seconds: Double
 }
@@ -23,12 +23,21 @@ public struct History: Codable, Equatable {
     /// The CSV header line.
     public static let header = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds"
 
-    /// The CSV text, header first.
+    /// The CSV text, header first; a run without validation leaves the two val fields empty.
     public var csv: String {
-        ([History.header] + records.map { r in
-            String(format: "%d,%.6f,%.6f,%.6f,%.6f,%.3f", r.epoch, r.trainLoss, r.trainAccuracy,
-                   r.validationLoss, r.validationAccuracy, r.seconds)
+        func field(_ value: Double?) -> String { value.map { String(format: "%.6f", $0) } ?? "" }
+        return ([History.header] + records.map { r in
+            String(format: "%d,%.6f,%.6f,", r.epoch, r.trainLoss, r.trainAccuracy)
+                + "\(field(r.validationLoss)),\(field(r.validationAccuracy)),"
+                + String(format: "%.3f", r.seconds)
         }).joined(separator: "\n") + "\n"
+    }
+
+    /// The epoch with the best validation accuracy, or the last epoch when the run had no validation.
+    public var best: EpochRecord? {
+        records.contains { $0.validationAccuracy != nil }
+            ? records.max { ($0.validationAccuracy ?? -1) < ($1.validationAccuracy ?? -1) }
+            : records.last
     }
 
     /// Parses CSV text as written by `csv`.
@@ -38,13 +47,15 @@ public struct History: Codable, Equatable {
             throw HistoryError(description: "history.csv does not start with '\(History.header)'")
         }
         for (number, line) in lines.dropFirst().enumerated() {
-            let fields = line.split(separator: ",").map(String.init)
-            let values = fields.dropFirst().compactMap(Double.init)
-            guard fields.count == 6, let epoch = Int(fields[0]), values.count == 5 else {
-                throw HistoryError(description: "history.csv line \(number + 2) is malformed: \(line)")
-            }
-            records.append(EpochRecord(epoch: epoch, trainLoss: values[0], trainAccuracy: values[1],
-                                       validationLoss: values[2], validationAccuracy: values[3], seconds: values[4]))
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let malformed = HistoryError(description: "history.csv line \(number + 2) is malformed: \(line)")
+            guard fields.count == 6, let epoch = Int(fields[0]), let trainLoss = Double(fields[1]),
+                  let trainAccuracy = Double(fields[2]), let seconds = Double(fields[5]) else { throw malformed }
+            // Both validation fields are numbers, or both are empty (no validation images).
+            let validation = (Double(fields[3]), Double(fields[4]))
+            guard (validation.0 != nil && validation.1 != nil) || (fields[3].isEmpty && fields[4].isEmpty) else { throw malformed }
+            records.append(EpochRecord(epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy,
+                                       validationLoss: validation.0, validationAccuracy: validation.1, seconds: seconds))
         }
     }
 }

@@ -37,7 +37,10 @@ public enum Recipes {
                    var c = TrainingConfig()
                    c.recipe = "best"
                    c.model = "resnet20-w2"
-                   c.epochs = 26
+                   // Settings chosen on the validation split (26 epochs on 50,000 images: 95.5%), then
+                   // trained on all 60,000 for 21 epochs, the same number of steps in the same time.
+                   c.validationCount = 0
+                   c.epochs = 21
                    c.batchSize = 128
                    c.optimizer = "sgd"
                    c.learningRate = 0.1

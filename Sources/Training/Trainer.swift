@@ -7,7 +7,7 @@ import Tensor
 
 /// What a training run writes into its directory.
 public enum RunFiles {
-    /// Weights with the best validation accuracy so far.
+    /// Weights with the best validation accuracy so far (without validation: the last epoch's).
     public static let best = "model.safetensors"
     /// Weights, optimiser state and progress after the last finished epoch (for `--resume`).
     public static let last = "last.safetensors"
@@ -26,8 +26,8 @@ public struct TrainingError: Error, CustomStringConvertible {
 }
 
 /// Trains a model on the training split (optimiser, learning-rate schedule, augmentation and
-/// loss from its `TrainingConfig`), validating after every epoch and saving everything a
-/// resumed run needs, atomically, before the next epoch starts.
+/// loss from its `TrainingConfig`), validating after every epoch (unless it has no validation
+/// images) and saving everything a resumed run needs, atomically, before the next epoch starts.
 public final class Trainer {
     /// The run's settings.
     public let config: TrainingConfig
@@ -35,7 +35,7 @@ public final class Trainer {
     public let directory: URL
     /// The model being trained.
     public private(set) var model: Sequential
-    /// Training and validation images.
+    /// Training and validation images (validation may be empty: then no validation, no early stopping).
     public let train, validation: ImageSet
     /// Where per-epoch lines go.
     public var log: (String) -> Void = { print($0) }
@@ -50,8 +50,9 @@ public final class Trainer {
     /// A trainer for `config` writing into `directory`; `train` and `validation` are already split.
     public init(config: TrainingConfig, directory: URL, train: ImageSet, validation: ImageSet) throws {
         try config.validate()
-        guard train.count > 0, validation.count > 0 else {
-            throw TrainingError(description: "no training or validation images")
+        guard train.count > 0 else { throw TrainingError(description: "no training images") }
+        guard validation.count > 0 || config.earlyStoppingPatience == nil else {
+            throw TrainingError(description: "early stopping needs validation images")
         }
         self.config = config
         self.directory = directory
@@ -102,7 +103,7 @@ public final class Trainer {
         try AtomicFile.write(try encodeConfig(), to: directory.appendingPathComponent(RunFiles.config))
         // Early stopping replays the finished epochs, so a resumed run stops where it would have.
         var stopping = config.earlyStoppingPatience.map { EarlyStopping(patience: $0) }
-        for record in history.records where stopping?.observe(record.validationAccuracy) == true {
+        for record in history.records where stopping?.observe(record) == true {
             log("the run had already stopped early after epoch \(record.epoch); nothing to do")
             return
         }
@@ -110,17 +111,20 @@ public final class Trainer {
             let record = trainEpoch(epoch)
             history.records.append(record)
             try save(record)
-            log(String(format: "epoch %3d/%d  loss %.4f  acc %6.2f%%  val_loss %.4f  val_acc %6.2f%%  %6.1fs  lr %.2e",
-                       epoch, config.epochs, record.trainLoss, record.trainAccuracy * 100,
-                       record.validationLoss, record.validationAccuracy * 100, record.seconds, optimizer.learningRate))
-            if stopping?.observe(record.validationAccuracy) == true {
+            var line = String(format: "epoch %3d/%d  loss %.4f  acc %6.2f%%", epoch, config.epochs,
+                              record.trainLoss, record.trainAccuracy * 100)
+            if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+                line += String(format: "  val_loss %.4f  val_acc %6.2f%%", loss, accuracy * 100)
+            }
+            log(line + String(format: "  %6.1fs  lr %.2e", record.seconds, optimizer.learningRate))
+            if stopping?.observe(record) == true {
                 log("early stopping: no better validation accuracy for \(config.earlyStoppingPatience!) epochs")
                 break
             }
         }
     }
 
-    /// One pass over the shuffled training images, then validation.
+    /// One pass over the shuffled training images, then validation (if there are validation images).
     func trainEpoch(_ epoch: Int) -> EpochRecord {
         // Shuffle and dropout depend only on (seed, epoch), so a resumed run repeats them exactly.
         let epochSeed = config.seed &* 1_000_003 &+ UInt64(epoch)
@@ -155,18 +159,23 @@ public final class Trainer {
         }
         let seconds = Date().timeIntervalSince(start)
         if showProgress { bar.clear() }
-        let checked = predict(model, on: validation)
+        let checked = validation.count > 0 ? predict(model, on: validation) : nil
         return EpochRecord(epoch: epoch, trainLoss: totalLoss / Double(seen), trainAccuracy: Double(correct) / Double(seen),
-                           validationLoss: Double(checked.loss), validationAccuracy: Double(checked.accuracy),
+                           validationLoss: checked.map { Double($0.loss) }, validationAccuracy: checked.map { Double($0.accuracy) },
                            seconds: seconds)
     }
 
-    /// Writes the best weights (if improved), then the resume checkpoint, then the history.
+    /// Writes the best weights (if improved; every epoch without validation), then the resume
+    /// checkpoint, then the history.
     func save(_ record: EpochRecord) throws {
-        var metadata = ["seed": String(config.seed), "epoch": String(record.epoch)]
-        if record.validationAccuracy > bestAccuracy {
-            bestAccuracy = record.validationAccuracy
-            metadata["val_accuracy"] = String(record.validationAccuracy)
+        var metadata = ["seed": String(config.seed), "epoch": String(record.epoch),
+                        "validation_images": String(config.validationCount)]  // 0: trained on the validation split too
+        let improved = record.validationAccuracy.map { $0 > bestAccuracy } ?? true
+        if improved {
+            if let accuracy = record.validationAccuracy {
+                bestAccuracy = accuracy
+                metadata["val_accuracy"] = String(accuracy)
+            }
             try ModelCheckpoint.save(model, architecture: config.model, classNames: FashionMNIST.classNames,
                                      metadata: metadata, to: directory.appendingPathComponent(RunFiles.best))
         }
@@ -186,3 +195,4 @@ public final class Trainer {
         return try encoder.encode(config)
     }
 }
+

@@ -41,7 +41,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var trainLimit: Int?
     /// Use only the first `validationLimit` validation images (nil: all 10,000).
     public var validationLimit: Int?
-    /// Images held out from the 60,000 for validation.
+    /// Images held out from the 60,000 for validation (0: train on all 60,000, keep the last epoch's weights).
     public var validationCount = 10_000
 
     /// The shapes of learning-rate schedule the command line offers.
@@ -93,6 +93,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard warmupEpochs >= 0, warmupEpochs < Double(epochs) else { throw fail("--warmup-epochs must be in [0, epochs)") }
         if let clipNorm, !(clipNorm > 0) { throw fail("--clip-norm must be positive") }
         if let earlyStoppingPatience, earlyStoppingPatience < 1 { throw fail("--patience must be at least 1") }
+        guard (0..<60_000).contains(validationCount) else { throw fail("--validation must be from 0 to 59999 images") }
+        guard validationCount > 0 || earlyStoppingPatience == nil else { throw fail("--patience needs validation images (--validation above 0)") }
         do { try augmentation.validate() } catch { throw fail("\(error)") }
     }
 
@@ -126,6 +128,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if let clipNorm { parts.append("clip \(clipNorm)") }
         if let earlyStoppingPatience { parts.append("patience \(earlyStoppingPatience)") }
         parts.append("augmentation: \(augmentation.summary)")
+        if validationCount == 0 { parts.append("no validation: training on all 60,000 images") }
         return parts.joined(separator: ", ")
     }
 }

@@ -8,7 +8,7 @@ extension Fashion {
     /// `fashion train`: trains a model and saves checkpoints, history and config in a run directory.
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a model on the 50,000-image training split, validating on the other 10,000.",
+            abstract: "Train a model on the 50,000-image training split, validating on the other 10,000 (or on all 60,000).",
             discussion: "Without --recipe the defaults are the notebook's (seed-cnn, Adam 1e-3, batch 64, 50 epochs). "
                 + "A recipe sets everything; options given with it override its values. Recipes: "
                 + Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".")
@@ -32,6 +32,7 @@ extension Fashion {
         @Flag(help: "Continue the run in --out from its last finished epoch.") var resume = false
         @Option(help: "Train on the first N training images only (quick runs).") var limit: Int?
         @Option(help: "Validate on the first N validation images only.") var valLimit: Int?
+        @Option(help: "Images held out from the 60,000 for validation (default 10000; 0: train on all and keep the last epoch's weights).") var validation: Int?
         @Flag(help: "Print only the per-epoch lines (no progress bar).") var quiet = false
         @OptionGroup var dataOptions: DataOptions
 
@@ -57,6 +58,7 @@ extension Fashion {
             if let clipNorm { c.clipNorm = clipNorm }
             if let patience { c.earlyStoppingPatience = patience }
             if let augment { c.augmentation = try Augmentation(parsing: augment) }
+            if let validation { c.validationCount = validation }
             c.trainLimit = limit
             c.validationLimit = valLimit
             _ = try Models.named(c.model)
@@ -95,14 +97,20 @@ extension Fashion {
                 try trainer.resume()
                 print("resuming \(directory.relativePath) after epoch \(trainer.records.last?.epoch ?? 0)")
             }
+            let validating = trainer.validation.count > 0 ? "validating on \(trainer.validation.count)" : "no validation"
             print("training \(config.model)\(config.recipe.map { " (recipe \($0))" } ?? "") on \(trainer.train.count) images, "
-                  + "validating on \(trainer.validation.count); batch \(config.batchSize), seed \(config.seed) → \(directory.relativePath)")
+                  + "\(validating); batch \(config.batchSize), seed \(config.seed) → \(directory.relativePath)")
             print("  \(config.summary)")
             try trainer.run()
-            if let best = trainer.records.max(by: { $0.validationAccuracy < $1.validationAccuracy }) {
-                print(String(format: "best validation accuracy %.2f%% at epoch %d; weights in %@; peak memory %.0f MiB",
-                             best.validationAccuracy * 100, best.epoch,
-                             directory.appendingPathComponent(RunFiles.best).relativePath, Benchmark.peakResidentMiB()))
+            let weights = directory.appendingPathComponent(RunFiles.best).relativePath
+            let memory = String(format: "peak memory %.0f MiB", Benchmark.peakResidentMiB())
+            if let best = History(records: trainer.records).best {
+                if let accuracy = best.validationAccuracy {
+                    print(String(format: "best validation accuracy %.2f%% at epoch %d; weights in %@; %@",
+                                 accuracy * 100, best.epoch, weights, memory))
+                } else {
+                    print("no validation; weights of epoch \(best.epoch) in \(weights); \(memory)")
+                }
             }
         }
     }

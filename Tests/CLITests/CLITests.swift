@@ -82,6 +82,8 @@ final class CLITests: XCTestCase {
         try expectFailure(["train", "--epochs", "0"], mentioning: "--epochs must be at least 1")
         try expectFailure(["train", "--batch-size", "-3"], mentioning: "--batch-size")
         try expectFailure(["train", "--frobnicate"], mentioning: "Unknown option '--frobnicate'")
+        try expectFailure(["train", "--validation", "60000"], mentioning: "--validation must be from 0 to 59999 images")
+        try expectFailure(["train", "--validation", "0", "--patience", "3"], mentioning: "--patience needs validation images")
         try expectFailure(["evaluate", "--weights", "/nonexistent/model.safetensors"], mentioning: "file not found")
         let directory = try TestSupport.temporaryDirectory()
         let garbage = directory.appendingPathComponent("garbage.safetensors")
@@ -90,6 +92,19 @@ final class CLITests: XCTestCase {
         try expectFailure(["train", "--data", directory.path, "--out", directory.appendingPathComponent("run").path],
                           mentioning: "dataset-fashion-mnist")
         try expectFailure(["evaluate", "--weights", garbage.path, "--split", "holdout"], mentioning: "holdout")
+    }
+
+    /// --validation 0 trains on all 60,000 images; the weights then refuse to be scored on the validation split.
+    func testTrainingOnAllImages() throws {
+        guard TestSupport.datasetDirectory() != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let run = try TestSupport.temporaryDirectory().appendingPathComponent("all")
+        let train = try self.run(["train", "--validation", "0", "--epochs", "1", "--limit", "128", "--out", run.path])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stdout.contains("on 128 images, no validation;"), train.stdout)
+        XCTAssertTrue(train.stdout.contains("no validation; weights of epoch 1 in"), train.stdout)
+        let weights = run.appendingPathComponent("model.safetensors").path
+        try expectFailure(["evaluate", "--weights", weights, "--split", "val"], mentioning: "trained on all 60,000 images")
+        XCTAssertEqual(try self.run(["evaluate", "--weights", weights]).status, 0)
     }
 
     func testTrainEvaluatePredictAndResumeOnATinyRun() throws {

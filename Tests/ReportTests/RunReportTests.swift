@@ -83,9 +83,9 @@ final class RunReportTests: XCTestCase {
         let titles = root.elements("svg").prefix(2).flatMap { $0.elements("title").map(\.allText) }
         var expected: [String] = []
         for r in history.records { expected.append(String(format: "train, epoch %d: %.3f", r.epoch, r.trainLoss)) }
-        for r in history.records { expected.append(String(format: "validation, epoch %d: %.3f", r.epoch, r.validationLoss)) }
+        for r in history.records { expected.append(String(format: "validation, epoch %d: %.3f", r.epoch, r.validationLoss!)) }
         for r in history.records { expected.append(String(format: "train, epoch %d: %.2f%%", r.epoch, r.trainAccuracy * 100)) }
-        for r in history.records { expected.append(String(format: "validation, epoch %d: %.2f%%", r.epoch, r.validationAccuracy * 100)) }
+        for r in history.records { expected.append(String(format: "validation, epoch %d: %.2f%%", r.epoch, r.validationAccuracy! * 100)) }
         XCTAssertEqual(titles, expected)
     }
 
@@ -110,6 +110,28 @@ final class RunReportTests: XCTestCase {
         XCTAssertTrue(settings.allText.contains("SGD, Nesterov momentum 0.9"), settings.allText)
         XCTAssertTrue(settings.allText.contains("flip, crop ±2"), settings.allText)
         XCTAssertEqual(root.elements("section").count, 7)
+    }
+
+    /// A run on all 60,000 images (no validation): training curves only, and the report says so.
+    func testReportOfARunWithoutValidation() throws {
+        guard let data = TestSupport.datasetDirectory() else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let directory = try TestSupport.temporaryDirectory("unvalidated-run")
+        var config = TrainingConfig()
+        config.epochs = 2
+        config.validationCount = 0
+        config.trainLimit = 256
+        let (train, validation) = FashionMNIST.split(try FashionMNIST.load(.train, from: data), validationCount: 0, seed: config.seed)
+        XCTAssertEqual([train.count, validation.count], [60_000, 0])
+        let trainer = try Trainer(config: config, directory: directory, train: train.prefix(256), validation: validation)
+        trainer.log = { _ in }
+        try trainer.run()
+        let root = try XMLElement.parse(Data(try RunReport.load(run: directory, images: try FashionMNIST.load(.test, from: data).prefix(100)).html.utf8))
+        let titles = root.elements("svg").prefix(2).flatMap { $0.elements("title").map(\.allText) }
+        XCTAssertEqual(titles.count, 4, "two training points per chart: \(titles)")
+        XCTAssertTrue(titles.allSatisfy { $0.hasPrefix("train, epoch") }, "\(titles)")
+        XCTAssertTrue(root.allText.contains("none (trained on all)"))
+        let settings = try XCTUnwrap(root.elements("section").first { $0.attributes["id"] == "config" })
+        XCTAssertTrue(settings.allText.contains("validation imagesnone"), settings.allText)
     }
 
     func testPredictionGridPicture() throws {

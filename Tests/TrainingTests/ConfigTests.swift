@@ -33,6 +33,10 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(message { $0.warmupEpochs = 50 }, "--warmup-epochs must be in [0, epochs)")
         XCTAssertEqual(message { $0.clipNorm = 0 }, "--clip-norm must be positive")
         XCTAssertEqual(message { $0.momentum = 1 }, "--momentum must be in [0, 1)")
+        XCTAssertEqual(message { $0.validationCount = 60_000 }, "--validation must be from 0 to 59999 images")
+        XCTAssertEqual(message { $0.validationCount = -1 }, "--validation must be from 0 to 59999 images")
+        XCTAssertEqual(message { $0.validationCount = 0 }, "valid")
+        XCTAssertEqual(message { $0.validationCount = 0; $0.earlyStoppingPatience = 3 }, "--patience needs validation images (--validation above 0)")
         XCTAssertTrue(message { $0.augmentation.cropPadding = -1 }.contains("crop"), message { $0.augmentation.cropPadding = -1 })
     }
 

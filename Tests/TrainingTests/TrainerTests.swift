@@ -34,7 +34,7 @@ final class TrainerTests: XCTestCase {
         config.epochs = 1
         let run = try trainer(config, try TestSupport.temporaryDirectory(), train: 5_000, validation: 1_000)
         try run.run()
-        let accuracy = try XCTUnwrap(run.records.last).validationAccuracy
+        let accuracy = try XCTUnwrap(run.records.last?.validationAccuracy)
         print("seed-cnn, 5,000 images, 1 epoch: validation accuracy \(accuracy) on 1,000 images")
         XCTAssertGreaterThanOrEqual(accuracy, 0.75)
     }
@@ -64,19 +64,59 @@ final class TrainerTests: XCTestCase {
         try checkResume(config, train: 192, steps: 12)
     }
 
+    /// A run on all images (no validation) resumes exactly too, and keeps the last epoch's weights.
+    func testResumeIsExactWithoutValidation() throws {
+        var config = TrainingConfig()
+        config.epochs = 2
+        config.validationCount = 0
+        try checkResume(config, train: 256, steps: 8)
+    }
+
+    /// Without validation images every epoch is logged without val figures, recorded with none,
+    /// and its weights become model.safetensors; early stopping is refused.
+    func testTrainingWithoutValidation() throws {
+        var config = TrainingConfig()
+        config.epochs = 2
+        config.validationCount = 0
+        let run = try trainer(config, try TestSupport.temporaryDirectory(), train: 128, validation: 0)
+        var lines: [String] = []
+        run.log = { lines.append($0) }
+        try run.run()
+        XCTAssertEqual(run.records.map(\.epoch), [1, 2])
+        XCTAssertEqual(run.records.compactMap(\.validationAccuracy), [])
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertFalse(lines.joined().contains("val_"), lines.joined(separator: "\n"))
+        let kept = try ModelCheckpoint.load(run.directory.appendingPathComponent(RunFiles.best), defaultClassNames: [])
+        XCTAssertEqual(kept.metadata["epoch"], "2")
+        XCTAssertNil(kept.metadata["val_accuracy"])
+        for ((name, a), (_, b)) in zip(kept.model.parameters + kept.model.buffers, run.model.parameters + run.model.buffers) {
+            XCTAssertEqual(a.value.scalars, b.value.scalars, name)
+        }
+        let csv = try String(contentsOf: run.directory.appendingPathComponent(RunFiles.history), encoding: .utf8)
+        XCTAssertTrue(csv.split(separator: "\n")[1].contains(",,,"), csv)
+        XCTAssertEqual(try History(csv: csv).best?.epoch, 2)
+
+        config.earlyStoppingPatience = 2
+        config.validationCount = 10_000  // valid settings, but handed no validation images
+        XCTAssertThrowsError(try trainer(config, try TestSupport.temporaryDirectory(), train: 128, validation: 0)) { error in
+            XCTAssertEqual("\(error)", "early stopping needs validation images")
+        }
+    }
+
     /// Trains `config` straight through, and again stopped after epoch 1 and resumed in a new
     /// trainer (as a new process would); the weights, buffers and metrics must agree.
     func checkResume(_ config: TrainingConfig, train: Int, steps: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let validation = config.validationCount == 0 ? 0 : 200
         let straightDirectory = try TestSupport.temporaryDirectory("straight")
-        let straight = try trainer(config, straightDirectory, train: train, validation: 200)
+        let straight = try trainer(config, straightDirectory, train: train, validation: validation)
         try straight.run()
 
         // Same run, stopped after epoch 1, then resumed in a new trainer (as a new process would).
         let resumedDirectory = try TestSupport.temporaryDirectory("resumed")
         let total = config.epochs
-        try trainer(config, resumedDirectory, train: train, validation: 200).run(throughEpoch: 1)
+        try trainer(config, resumedDirectory, train: train, validation: validation).run(throughEpoch: 1)
         XCTAssertEqual(try History(csv: String(contentsOf: resumedDirectory.appendingPathComponent(RunFiles.history), encoding: .utf8)).records.count, 1)
-        let resumed = try trainer(config, resumedDirectory, train: train, validation: 200)
+        let resumed = try trainer(config, resumedDirectory, train: train, validation: validation)
         try resumed.resume()
         try resumed.run()
 
@@ -90,7 +130,7 @@ final class TrainerTests: XCTestCase {
         for ((name, a), (_, b)) in pairs {
             XCTAssertLessThanOrEqual(TestSupport.maxDifference(a.value, b.value), 1e-6, name, file: file, line: line)
         }
-        XCTAssertEqual(history.records.last!.validationAccuracy, straight.records.last!.validationAccuracy, accuracy: 1e-6, file: file, line: line)  // CSV keeps 6 decimals
+        XCTAssertEqual(history.records.last!.validationAccuracy ?? -1, straight.records.last!.validationAccuracy ?? -1, accuracy: 1e-6, file: file, line: line)  // CSV keeps 6 decimals
         XCTAssertEqual(history.records.last!.trainLoss, straight.records.last!.trainLoss, accuracy: 1e-6, file: file, line: line)
     }
 
@@ -121,6 +161,14 @@ final class TrainerTests: XCTestCase {
                                                     validationAccuracy: 0.85, seconds: 12.5)])
         XCTAssertTrue(history.csv.hasPrefix("epoch,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n1,"))
         XCTAssertEqual(try History(csv: history.csv), history)
+        // A run without validation leaves both val fields empty; the best epoch is then the last.
+        let unvalidated = History(records: [1, 2].map { EpochRecord(epoch: $0, trainLoss: 0.5, trainAccuracy: 0.8, validationLoss: nil,
+                                                                    validationAccuracy: nil, seconds: 3) })
+        XCTAssertTrue(unvalidated.csv.hasSuffix("\n2,0.500000,0.800000,,,3.000\n"), unvalidated.csv)
+        XCTAssertEqual(try History(csv: unvalidated.csv), unvalidated)
+        XCTAssertEqual(unvalidated.best?.epoch, 2)
+        XCTAssertEqual(history.best?.epoch, 1)
+        XCTAssertThrowsError(try History(csv: History.header + "\n1,2,3,,5,6\n"), "one val field empty")
         XCTAssertThrowsError(try History(csv: "epoch,loss\n1,2\n"))
         XCTAssertThrowsError(try History(csv: History.header + "\n1,2,x,4,5,6\n"))
     }
