@@ -32,7 +32,7 @@ public enum Recipes {
                    c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2)
                    return c
                }()),
-        Recipe(name: "best", summary: "94.7% test accuracy (94.9% with --tta) in 2 hours on 2 cores: resnet20-w2, cosine SGD, flip + crop + erasing",
+        Recipe(name: "best", summary: "94.79% test accuracy (94.97% with --tta) in 1 h 48 min on 2 cores: resnet20-w2 on all 60,000 images, cosine SGD, flip + crop + erasing",
                config: {
                    var c = TrainingConfig()
                    c.recipe = "best"
