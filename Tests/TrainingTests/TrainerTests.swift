@@ -64,7 +64,7 @@ final class TrainerTests: XCTestCase {
         try checkResume(config, train: 192, steps: 12)
     }
 
-    /// A run on all images (no validation) resumes exactly too, and keeps the last epoch's weights.
+    /// A run on all images (no validation) resumes exactly too.
     func testResumeIsExactWithoutValidation() throws {
         var config = TrainingConfig()
         config.epochs = 2
