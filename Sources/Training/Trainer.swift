@@ -195,4 +195,3 @@ public final class Trainer {
         return try encoder.encode(config)
     }
 }
-
