@@ -42,9 +42,11 @@ public final class Trainer {
     /// Draw a live progress bar (only sensible on a terminal).
     public var showProgress = false
 
+    /// The records of the finished epochs, as written to history.csv.
+    public private(set) var history = History()
+
     private var optimizer: any Optimizer
     private let schedule: LearningRateSchedule
-    private var history = History()
     private var bestAccuracy = -1.0
 
     /// A trainer for `config` writing into `directory`; `train` and `validation` are already split.

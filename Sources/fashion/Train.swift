@@ -104,7 +104,7 @@ extension Fashion {
             try trainer.run()
             let weights = directory.appendingPathComponent(RunFiles.best).relativePath
             let memory = String(format: "peak memory %.0f MiB", Benchmark.peakResidentMiB())
-            if let best = History(records: trainer.records).best {
+            if let best = trainer.history.best {
                 if let accuracy = best.validationAccuracy {
                     print(String(format: "best validation accuracy %.2f%% at epoch %d; weights in %@; %@",
                                  accuracy * 100, best.epoch, weights, memory))
