@@ -243,6 +243,23 @@ public func horizontallyFlipped(_ images: Tensor) -> Tensor {
     return flipped
 }
 
+/// The images moved `dx` pixels right and `dy` pixels down (negative: left, up); pixels moved in
+/// from outside the image are 0 (for test-time augmentation).
+public func shifted(_ images: Tensor, dx: Int, dy: Int) -> Tensor {
+    precondition(images.rank == 4, "expected images [n, C, H, W], got \(images.shape)")
+    let (height, width) = (images.shape[2], images.shape[3])
+    var moved = Tensor(shape: images.shape)
+    let rows = max(0, -dy) ..< min(height, height - dy), columns = max(0, -dx) ..< min(width, width - dx)
+    guard !rows.isEmpty, !columns.isEmpty else { return moved }
+    for planeStart in stride(from: 0, to: images.scalars.count, by: height * width) {
+        for y in rows {
+            let from = planeStart + y * width, to = planeStart + (y + dy) * width + dx
+            for x in columns { moved.scalars[to + x] = images.scalars[from + x] }
+        }
+    }
+    return moved
+}
+
 // MARK: - The random choices for one image
 
 /// A rotation and a scale about the image centre.

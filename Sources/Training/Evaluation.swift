@@ -29,20 +29,65 @@ public struct Predictions {
     }
 }
 
-/// Runs `model` in inference mode over `set` in batches of `batchSize`. With `flipAverage`
-/// (test-time augmentation) each image's class probabilities are the mean of the image's and
-/// its mirror image's.
-public func predict(_ model: any Layer, on set: ImageSet, batchSize: Int = 256, flipAverage: Bool = false) -> Predictions {
+/// The views of each image whose class probabilities `predict` averages (test-time augmentation).
+public enum TestTimeAugmentation: String, CaseIterable, Sendable {
+    /// The image alone.
+    case none
+    /// The image and its mirror image (2 views).
+    case flip
+    /// The image and its mirror, each as is and moved one pixel left, right, up and down (10 views).
+    case flipShift = "flip-shift"
+
+    /// One view: mirrored or not, then moved `dx` pixels right and `dy` down.
+    public struct View: Equatable, Sendable {
+        /// Mirror the image left-right first.
+        public var flip: Bool
+        /// Pixels to move right (negative: left).
+        public var dx: Int
+        /// Pixels to move down (negative: up).
+        public var dy: Int
+    }
+
+    /// The views, the unchanged image first.
+    public var views: [View] {
+        let mirrors = self == .none ? [false] : [false, true]
+        let moves = self == .flipShift ? [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)] : [(0, 0)]
+        return mirrors.flatMap { flip in moves.map { View(flip: flip, dx: $0.0, dy: $0.1) } }
+    }
+
+    /// How evaluation output names it: "" or " (with … TTA)".
+    public var label: String {
+        switch self {
+        case .none: ""
+        case .flip: " (with flip TTA)"
+        case .flipShift: " (with flip + 1-pixel shift TTA, 10 views)"
+        }
+    }
+
+    /// `images` as seen in `view`.
+    public static func apply(_ view: View, to images: Tensor) -> Tensor {
+        let mirrored = view.flip ? horizontallyFlipped(images) : images
+        return view.dx == 0 && view.dy == 0 ? mirrored : shifted(mirrored, dx: view.dx, dy: view.dy)
+    }
+}
+
+/// Runs `model` in inference mode over `set` in batches of `batchSize`. With test-time
+/// augmentation (`tta`) each image's class probabilities are the mean over its views.
+public func predict(_ model: any Layer, on set: ImageSet, batchSize: Int = 256,
+                    tta: TestTimeAugmentation = .none) -> Predictions {
     var result = Predictions(labels: [], predicted: [], confidence: [], loss: 0)
     var totalLoss: Double = 0
+    let views = tta.views
     for start in stride(from: 0, to: set.count, by: batchSize) {
         let (images, labels) = set.batch(start..<min(set.count, start + batchSize))
         var probabilities = softmax(model.forward(images, phase: .inference))
-        if flipAverage {
-            let mirrored = softmax(model.forward(horizontallyFlipped(images), phase: .inference))
-            for i in probabilities.scalars.indices {
-                probabilities.scalars[i] = 0.5 * (probabilities.scalars[i] + mirrored.scalars[i])
-            }
+        for view in views.dropFirst() {
+            let more = softmax(model.forward(TestTimeAugmentation.apply(view, to: images), phase: .inference))
+            for i in probabilities.scalars.indices { probabilities.scalars[i] += more.scalars[i] }
+        }
+        if views.count > 1 {
+            let scale = 1 / Float(views.count)
+            for i in probabilities.scalars.indices { probabilities.scalars[i] *= scale }
         }
         let classes = probabilities.shape[1]
         for (row, label) in labels.enumerated() {

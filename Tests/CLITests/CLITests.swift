@@ -85,6 +85,7 @@ final class CLITests: XCTestCase {
         try expectFailure(["train", "--validation", "60000"], mentioning: "--validation must be from 0 to 59999 images")
         try expectFailure(["train", "--validation", "0", "--patience", "3"], mentioning: "--patience needs validation images")
         try expectFailure(["evaluate", "--weights", "/nonexistent/model.safetensors"], mentioning: "file not found")
+        try expectFailure(["evaluate", "--weights", "/nonexistent/model.safetensors", "--tta-shift"], mentioning: "--tta-shift needs --tta")
         let directory = try TestSupport.temporaryDirectory()
         let garbage = directory.appendingPathComponent("garbage.safetensors")
         try Data("not a checkpoint at all".utf8).write(to: garbage)

@@ -22,7 +22,7 @@ final class AugmentationTests: XCTestCase {
     }
 
     /// `plane` (rows of `width`) read at (x + dx, y + dy), zero outside: the reference translation.
-    func shifted(_ plane: [Float], height: Int, width: Int, dx: Int, dy: Int) -> [Float] {
+    func readShifted(_ plane: [Float], height: Int, width: Int, dx: Int, dy: Int) -> [Float] {
         var out = [Float](repeating: 0, count: plane.count)
         for y in 0..<height {
             for x in 0..<width where (0..<width).contains(x + dx) && (0..<height).contains(y + dy) {
@@ -118,6 +118,26 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(flipped[2, 1, 3, 4], 115)
     }
 
+    func testShiftedMovesEveryPlaneAndFillsWithZeros() {
+        let (height, width) = (4, 5)
+        let images = randomImages(3, channels: 2, height: height, width: width)
+        for (dx, dy) in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (2, -3), (5, 0), (0, -4)] {
+            let moved = shifted(images, dx: dx, dy: dy)
+            XCTAssertEqual(moved.shape, images.shape)
+            for i in 0..<3 {
+                for c in 0..<2 {
+                    XCTAssertEqual(plane(moved, i, channel: c),
+                                   readShifted(plane(images, i, channel: c), height: height, width: width, dx: -dx, dy: -dy),
+                                   "image \(i), channel \(c), shift (\(dx), \(dy))")
+                }
+            }
+        }
+        let right = shifted(images, dx: 1, dy: 0)
+        XCTAssertEqual(right[2, 1, 3, 1], images[2, 1, 3, 0])
+        XCTAssertEqual(right[2, 1, 3, 0], 0)
+        XCTAssertEqual(shifted(images, dx: 0, dy: height).scalars, [Float](repeating: 0, count: images.scalars.count))
+    }
+
     // MARK: Crop
 
     func testCropEqualsAZeroFilledShiftCoveringTheWholeRange() {
@@ -131,7 +151,7 @@ final class AugmentationTests: XCTestCase {
             let before = plane(images, i), after = plane(result, i)
             let shifts = (-padding...padding).flatMap { dx in (-padding...padding).map { dy in [dx, dy] } }
             guard let shift = shifts.first(where: {
-                shifted(before, height: height, width: width, dx: $0[0], dy: $0[1]) == after
+                readShifted(before, height: height, width: width, dx: $0[0], dy: $0[1]) == after
             }) else {
                 XCTFail("image \(i) is not a shift of its original by at most ±\(padding)")
                 continue
@@ -192,7 +212,7 @@ final class AugmentationTests: XCTestCase {
         let images = randomImages(1, height: height, width: width)
         let turn = Affine(rotation: .pi / 2, scale: 1)
         let turned = plane(transformed(images, ImageChoice(affine: turn)), 0)
-        let expected = mirrored(shifted(turned, height: height, width: width, dx: 2, dy: -1), width: width)
+        let expected = mirrored(readShifted(turned, height: height, width: width, dx: 2, dy: -1), width: width)
         let combined = transformed(images, ImageChoice(affine: turn, shiftX: 2, shiftY: -1, flip: true))
         XCTAssertEqual(plane(combined, 0), expected)
     }

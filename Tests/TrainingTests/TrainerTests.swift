@@ -185,6 +185,51 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(report.classes[2].f1, 0)
     }
 
+    /// The views of each TTA mode: the plain image first, no view twice.
+    func testTestTimeAugmentationViews() {
+        typealias View = TestTimeAugmentation.View
+        XCTAssertEqual(TestTimeAugmentation.none.views, [View(flip: false, dx: 0, dy: 0)])
+        XCTAssertEqual(TestTimeAugmentation.flip.views, [View(flip: false, dx: 0, dy: 0), View(flip: true, dx: 0, dy: 0)])
+        let ten = TestTimeAugmentation.flipShift.views
+        XCTAssertEqual(ten.count, 10)
+        XCTAssertEqual(ten.first, View(flip: false, dx: 0, dy: 0))
+        for flip in [false, true] {
+            let moves = ten.filter { $0.flip == flip }.map { [$0.dx, $0.dy] }
+            XCTAssertEqual(Set(moves), [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]])
+        }
+        let images = Tensor(shape: [1, 1, 2, 3], scalars: [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(TestTimeAugmentation.apply(View(flip: true, dx: 1, dy: 0), to: images).scalars, [0, 3, 2, 0, 6, 5])
+        XCTAssertEqual(TestTimeAugmentation.apply(View(flip: false, dx: 0, dy: -1), to: images).scalars, [4, 5, 6, 0, 0, 0])
+    }
+
+    /// Ten-view TTA: each image's probabilities are the mean over its mirror and 1-pixel shifts.
+    func testShiftAveragingAveragesTheTenViews() throws {
+        let model = Models.seedCNN(seed: 4)
+        var pixels = [UInt8](repeating: 0, count: 3 * 784)
+        var g = SeededGenerator(seed: 6)
+        for i in pixels.indices { pixels[i] = UInt8.random(in: 0...255, using: &g) }
+        let set = ImageSet(pixels: pixels, labels: [1, 4, 9], height: 28, width: 28)
+        let (images, labels) = set.batch(0..<3)
+        var sum = [Float](repeating: 0, count: 30)
+        for flip in [false, true] {
+            for (dx, dy) in [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)] {
+                let view = shifted(flip ? horizontallyFlipped(images) : images, dx: dx, dy: dy)
+                for (i, p) in softmax(model(view)).scalars.enumerated() { sum[i] += p }
+            }
+        }
+        let tta = predict(model, on: set, batchSize: 2, tta: .flipShift)
+        var loss = 0.0
+        for row in 0..<3 {
+            let p = (0..<10).map { sum[row * 10 + $0] / 10 }
+            let best = p.indices.max { p[$0] < p[$1] }!
+            XCTAssertEqual(tta.predicted[row], best)
+            XCTAssertEqual(tta.confidence[row], p[best], accuracy: 1e-6)
+            loss -= log(Double(p[labels[row]]))
+        }
+        XCTAssertEqual(Double(tta.loss), loss / 3, accuracy: 1e-5)
+        XCTAssertNotEqual(predict(model, on: set, tta: .flip).confidence, tta.confidence, "the shifted views must change something")
+    }
+
     /// Flip TTA: each image's probabilities are the mean of the image's and its mirror's.
     func testFlipAveragingAveragesTheTwoViews() throws {
         let model = Models.seedCNN(seed: 4)
@@ -194,7 +239,7 @@ final class TrainerTests: XCTestCase {
         let set = ImageSet(pixels: pixels, labels: [0, 3, 7], height: 28, width: 28)
         let (images, labels) = set.batch(0..<3)
         let plain = softmax(model(images)), mirrored = softmax(model(horizontallyFlipped(images)))
-        let tta = predict(model, on: set, flipAverage: true)
+        let tta = predict(model, on: set, tta: .flip)
         var loss = 0.0
         for row in 0..<3 {
             let p = (0..<10).map { 0.5 * (plain.scalars[row * 10 + $0] + mirrored.scalars[row * 10 + $0]) }
