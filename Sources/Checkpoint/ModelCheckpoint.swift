@@ -15,6 +15,26 @@ public struct ModelCheckpoint {
     /// Prefix of optimiser state tensors in training checkpoints.
     public static let optimizerPrefix = "optimizer."
 
+    /// Metadata keys a training run writes beside the architecture and class names.
+    public enum Key {
+        /// The training seed.
+        public static let seed = "seed"
+        /// The epoch the weights are from.
+        public static let epoch = "epoch"
+        /// Images held out for validation; "0": the validation split was trained on too.
+        public static let validationImages = "validation_images"
+        /// Validation accuracy of these weights.
+        public static let validationAccuracy = "val_accuracy"
+        /// The optimiser's name (training checkpoints).
+        public static let optimizer = "optimizer"
+        /// The optimiser's step count (training checkpoints).
+        public static let optimizerStep = "optimizer_step"
+        /// The best validation accuracy so far (training checkpoints).
+        public static let bestValidationAccuracy = "best_val_accuracy"
+        /// The epoch records so far, as JSON (training checkpoints).
+        public static let history = "history"
+    }
+
     /// The architecture the weights belong to.
     public var architecture: Models.Entry
     /// The model, built for `architecture` and holding the loaded weights.

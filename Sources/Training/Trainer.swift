@@ -78,14 +78,14 @@ public final class Trainer {
         guard saved.architecture.name == config.model else {
             throw TrainingError(description: "\(url.path) holds a \(saved.architecture.name), not a \(config.model)")
         }
-        guard let step = saved.metadata["optimizer_step"].flatMap(Int.init),
-              let best = saved.metadata["best_val_accuracy"].flatMap(Double.init),
-              let historyJSON = saved.metadata["history"],
+        guard let step = saved.metadata[ModelCheckpoint.Key.optimizerStep].flatMap(Int.init),
+              let best = saved.metadata[ModelCheckpoint.Key.bestValidationAccuracy].flatMap(Double.init),
+              let historyJSON = saved.metadata[ModelCheckpoint.Key.history],
               let records = try? JSONDecoder().decode([EpochRecord].self, from: Data(historyJSON.utf8)) else {
             throw TrainingError(description: "\(url.path) lacks the training state needed to resume")
         }
-        guard saved.metadata["optimizer"] == optimizer.name else {
-            throw TrainingError(description: "\(url.path) was trained with \(saved.metadata["optimizer"] ?? "another optimizer"), not \(optimizer.name)")
+        guard saved.metadata[ModelCheckpoint.Key.optimizer] == optimizer.name else {
+            throw TrainingError(description: "\(url.path) was trained with \(saved.metadata[ModelCheckpoint.Key.optimizer] ?? "another optimizer"), not \(optimizer.name)")
         }
         try ModelCheckpoint.validate(optimizerState: saved.optimizerState, for: saved.model)
         try optimizer.restore(state: saved.optimizerState, step: step)
@@ -170,21 +170,22 @@ public final class Trainer {
     /// Writes the best weights (if improved; every epoch without validation), then the resume
     /// checkpoint, then the history.
     func save(_ record: EpochRecord) throws {
-        var metadata = ["seed": String(config.seed), "epoch": String(record.epoch),
-                        "validation_images": String(config.validationCount)]  // 0: trained on the validation split too
+        typealias Key = ModelCheckpoint.Key
+        var metadata = [Key.seed: String(config.seed), Key.epoch: String(record.epoch),
+                        Key.validationImages: String(config.validationCount)]
         let improved = record.validationAccuracy.map { $0 > bestAccuracy } ?? true
         if improved {
             if let accuracy = record.validationAccuracy {
                 bestAccuracy = accuracy
-                metadata["val_accuracy"] = String(accuracy)
+                metadata[Key.validationAccuracy] = String(accuracy)
             }
             try ModelCheckpoint.save(model, architecture: config.model, classNames: FashionMNIST.classNames,
                                      metadata: metadata, to: directory.appendingPathComponent(RunFiles.best))
         }
-        metadata["optimizer"] = optimizer.name
-        metadata["optimizer_step"] = String(optimizer.step)
-        metadata["best_val_accuracy"] = String(bestAccuracy)
-        metadata["history"] = String(decoding: try JSONEncoder().encode(history.records), as: UTF8.self)
+        metadata[Key.optimizer] = optimizer.name
+        metadata[Key.optimizerStep] = String(optimizer.step)
+        metadata[Key.bestValidationAccuracy] = String(bestAccuracy)
+        metadata[Key.history] = String(decoding: try JSONEncoder().encode(history.records), as: UTF8.self)
         try ModelCheckpoint.save(model, architecture: config.model, classNames: FashionMNIST.classNames,
                                  metadata: metadata, optimizerState: optimizer.state,
                                  to: directory.appendingPathComponent(RunFiles.last))

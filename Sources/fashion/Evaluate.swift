@@ -16,10 +16,10 @@ struct WeightsOptions: ParsableArguments {
     func load(directory: URL) throws -> (ModelCheckpoint, ImageSet) {
         let checkpoint = try ModelCheckpoint.load(URL(fileURLWithPath: weights), architecture: model,
                                                   defaultClassNames: FashionMNIST.classNames)
-        if split == .val, checkpoint.metadata["validation_images"] == "0" {
+        if split == .val, checkpoint.metadata[ModelCheckpoint.Key.validationImages] == "0" {
             throw UsageError("--split val: \(weights) was trained on all 60,000 images, validation split included; use --split test")
         }
-        let splitSeed = seed ?? checkpoint.metadata["seed"].flatMap(UInt64.init) ?? 1
+        let splitSeed = seed ?? checkpoint.metadata[ModelCheckpoint.Key.seed].flatMap(UInt64.init) ?? 1
         return (checkpoint, try loadSplit(split, directory: directory, seed: splitSeed))
     }
 }
