@@ -6,16 +6,11 @@ import XCTest
 /// Batch norm, average pooling and residual blocks against PyTorch
 /// (fixtures from scripts/make_fixtures_norm.py).
 final class NormalizationTorchTests: XCTestCase {
-    var fixture: [String: Tensor] = [:]
+    var fixture = TorchFixture.empty
 
-    override func setUpWithError() throws {
-        fixture = try TestSupport.fixture("torch_norm.safetensors")
-    }
+    override func setUpWithError() throws { fixture = try TorchFixture("torch_norm.safetensors") }
 
-    func t(_ name: String) -> Tensor {
-        guard let tensor = fixture[name] else { fatalError("fixture lacks \(name)") }
-        return tensor
-    }
+    func t(_ name: String) -> Tensor { fixture[name] }
 
     /// |a − b| ≤ 1e-4·(|b| + s) elementwise, where s = max(1, the largest |b|) sets the absolute
     /// floor: 1e-4 relative, with elements near zero judged on the tensor's scale.
@@ -100,7 +95,7 @@ final class NormalizationTorchTests: XCTestCase {
     func checkBlock(_ name: String, _ block: Residual, backend: ConvolutionBackend) {
         let context = " (\(backend))"
         let prefix = "\(name).state."
-        let stateNames = Set(fixture.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) })
+        let stateNames = Set(fixture.tensors.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) })
         let slots = block.parameters + block.buffers
         guard Set(slots.map(\.name)) == stateNames else {
             return XCTFail("names \(slots.map(\.name).sorted()) differ from PyTorch's \(stateNames.sorted())")

@@ -5,16 +5,11 @@ import XCTest
 
 /// Forward outputs and gradients against PyTorch (fixtures from scripts/make_fixtures.py).
 final class TorchAgreementTests: XCTestCase {
-    var fixture: [String: Tensor] = [:]
+    var fixture = TorchFixture.empty
 
-    override func setUpWithError() throws {
-        fixture = try TestSupport.fixture("torch_layers.safetensors")
-    }
+    override func setUpWithError() throws { fixture = try TorchFixture("torch_layers.safetensors") }
 
-    func t(_ name: String) -> Tensor {
-        guard let tensor = fixture[name] else { fatalError("fixture lacks \(name)") }
-        return tensor
-    }
+    func t(_ name: String) -> Tensor { fixture[name] }
 
     func assertClose(_ a: Tensor, _ name: String, _ backend: ConvolutionBackend? = nil, atol: Float = 1e-5,
                      file: StaticString = #filePath, line: UInt = #line) {

@@ -6,16 +6,11 @@ import XCTest
 /// AdamW, SGD with Nesterov momentum and weight decay, label smoothing, gradient clipping and
 /// learning-rate schedules against PyTorch (fixtures from scripts/make_fixtures_training.py).
 final class TrainingToolsTests: XCTestCase {
-    var fixture: [String: Tensor] = [:]
+    var fixture = TorchFixture.empty
 
-    override func setUpWithError() throws {
-        fixture = try TestSupport.fixture("torch_training.safetensors")
-    }
+    override func setUpWithError() throws { fixture = try TorchFixture("torch_training.safetensors") }
 
-    func t(_ name: String) -> Tensor {
-        guard let tensor = fixture[name] else { fatalError("fixture lacks \(name)") }
-        return tensor
-    }
+    func t(_ name: String) -> Tensor { fixture[name] }
 
     func assertClose(_ a: Tensor, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
         let b = t(name)

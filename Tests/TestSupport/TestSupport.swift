@@ -45,3 +45,31 @@ public enum TestSupport {
         return nil
     }
 }
+
+/// The tensors of one PyTorch fixture file, by name; asking for a name the file lacks stops the
+/// tests (a mistake in the test, not in the code under test).
+public struct TorchFixture {
+    /// The file's name in `Tests/Fixtures`.
+    public let file: String
+    /// Its tensors by name.
+    public let tensors: [String: Tensor]
+
+    /// Nothing loaded yet (before `setUp`).
+    public static let empty = TorchFixture(file: "(not loaded)", tensors: [:])
+
+    private init(file: String, tensors: [String: Tensor]) {
+        self.file = file
+        self.tensors = tensors
+    }
+
+    /// Reads `Tests/Fixtures/<file>`.
+    public init(_ file: String) throws {
+        self.init(file: file, tensors: try TestSupport.fixture(file))
+    }
+
+    /// The tensor called `name`.
+    public subscript(name: String) -> Tensor {
+        guard let tensor = tensors[name] else { fatalError("\(file) lacks \(name)") }
+        return tensor
+    }
+}
