@@ -202,13 +202,31 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(TestTimeAugmentation.apply(View(flip: false, dx: 0, dy: -1), to: images).scalars, [4, 5, 6, 0, 0, 0])
     }
 
+    /// Three 28×28 images of seeded noise with the given labels.
+    func noiseSet(labels: [Int], seed: UInt64) -> ImageSet {
+        var g = SeededGenerator(seed: seed)
+        let pixels = (0 ..< labels.count * 784).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return ImageSet(pixels: pixels, labels: labels, height: 28, width: 28)
+    }
+
+    /// `predictions` give, for each image, the class of largest mean probability (`mean[row]`),
+    /// that probability as confidence, and the mean cross-entropy of `mean` as loss.
+    func assert(_ predictions: Predictions, match mean: [[Float]], labels: [Int],
+                file: StaticString = #filePath, line: UInt = #line) {
+        var loss = 0.0
+        for (row, p) in mean.enumerated() {
+            let best = p.indices.max { p[$0] < p[$1] }!
+            XCTAssertEqual(predictions.predicted[row], best, file: file, line: line)
+            XCTAssertEqual(predictions.confidence[row], p[best], accuracy: 1e-6, file: file, line: line)
+            loss -= log(Double(p[labels[row]]))
+        }
+        XCTAssertEqual(Double(predictions.loss), loss / Double(mean.count), accuracy: 1e-5, file: file, line: line)
+    }
+
     /// Ten-view TTA: each image's probabilities are the mean over its mirror and 1-pixel shifts.
     func testShiftAveragingAveragesTheTenViews() throws {
         let model = Models.seedCNN(seed: 4)
-        var pixels = [UInt8](repeating: 0, count: 3 * 784)
-        var g = SeededGenerator(seed: 6)
-        for i in pixels.indices { pixels[i] = UInt8.random(in: 0...255, using: &g) }
-        let set = ImageSet(pixels: pixels, labels: [1, 4, 9], height: 28, width: 28)
+        let set = noiseSet(labels: [1, 4, 9], seed: 6)
         let (images, labels) = set.batch(0..<3)
         var sum = [Float](repeating: 0, count: 30)
         for flip in [false, true] {
@@ -218,37 +236,20 @@ final class TrainerTests: XCTestCase {
             }
         }
         let tta = predict(model, on: set, batchSize: 2, tta: .flipShift)
-        var loss = 0.0
-        for row in 0..<3 {
-            let p = (0..<10).map { sum[row * 10 + $0] / 10 }
-            let best = p.indices.max { p[$0] < p[$1] }!
-            XCTAssertEqual(tta.predicted[row], best)
-            XCTAssertEqual(tta.confidence[row], p[best], accuracy: 1e-6)
-            loss -= log(Double(p[labels[row]]))
-        }
-        XCTAssertEqual(Double(tta.loss), loss / 3, accuracy: 1e-5)
+        assert(tta, match: (0..<3).map { row in (0..<10).map { sum[row * 10 + $0] / 10 } }, labels: labels)
         XCTAssertNotEqual(predict(model, on: set, tta: .flip).confidence, tta.confidence, "the shifted views must change something")
     }
 
     /// Flip TTA: each image's probabilities are the mean of the image's and its mirror's.
     func testFlipAveragingAveragesTheTwoViews() throws {
         let model = Models.seedCNN(seed: 4)
-        var pixels = [UInt8](repeating: 0, count: 3 * 784)
-        var g = SeededGenerator(seed: 5)
-        for i in pixels.indices { pixels[i] = UInt8.random(in: 0...255, using: &g) }
-        let set = ImageSet(pixels: pixels, labels: [0, 3, 7], height: 28, width: 28)
+        let set = noiseSet(labels: [0, 3, 7], seed: 5)
         let (images, labels) = set.batch(0..<3)
         let plain = softmax(model(images)), mirrored = softmax(model(horizontallyFlipped(images)))
         let tta = predict(model, on: set, tta: .flip)
-        var loss = 0.0
-        for row in 0..<3 {
-            let p = (0..<10).map { 0.5 * (plain.scalars[row * 10 + $0] + mirrored.scalars[row * 10 + $0]) }
-            let best = p.indices.max { p[$0] < p[$1] }!
-            XCTAssertEqual(tta.predicted[row], best)
-            XCTAssertEqual(tta.confidence[row], p[best], accuracy: 1e-6)
-            loss -= log(Double(p[labels[row]]))
-        }
-        XCTAssertEqual(Double(tta.loss), loss / 3, accuracy: 1e-5)
+        assert(tta, match: (0..<3).map { row in
+            (0..<10).map { 0.5 * (plain.scalars[row * 10 + $0] + mirrored.scalars[row * 10 + $0]) }
+        }, labels: labels)
         XCTAssertNotEqual(predict(model, on: set).confidence, tta.confidence, "the mirror view must change something")
     }
 }
