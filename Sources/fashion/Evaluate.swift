@@ -32,18 +32,12 @@ extension Fashion {
 
         @OptionGroup var weightsOptions: WeightsOptions
         @Flag(help: "Print JSON (keys: accuracy, loss, classes, confusion).") var json = false
-        @Flag(help: "Test-time augmentation: average each image's prediction with its mirror image's.") var tta = false
-        @Flag(help: "With --tta, also average the 1-pixel shifts (left, right, up, down) of both views: 10 views.")
-        var ttaShift = false
+        @OptionGroup var ttaOptions: TTAOptions
         @OptionGroup var dataOptions: DataOptions
-
-        func validate() throws {
-            if ttaShift && !tta { throw ValidationError("--tta-shift needs --tta") }
-        }
 
         func run() throws {
             let (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
-            let views: TestTimeAugmentation = ttaShift ? .flipShift : tta ? .flip : .none
+            let views = ttaOptions.mode
             let report = EvaluationReport(predict(checkpoint.model, on: images, tta: views), classNames: checkpoint.classNames)
             if json {
                 let encoder = JSONEncoder()

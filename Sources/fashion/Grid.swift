@@ -18,6 +18,7 @@ extension Fashion {
         @Option(help: "Images per row.") var columns: Int = 6
         @Option(help: "Pixels per image pixel (nearest-neighbour upscaling).") var scale: Int = 4
         @Option(help: "Seed that picks the images.") var gridSeed: UInt64 = 1
+        @OptionGroup var ttaOptions: TTAOptions
         @OptionGroup var dataOptions: DataOptions
 
         func validate() throws {
@@ -30,7 +31,7 @@ extension Fashion {
             let (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
             let indices = sampleIndices(count: count, from: images.count, seed: gridSeed)
             let chosen = images.subset(indices)
-            let result = predict(checkpoint.model, on: chosen)
+            let result = predict(checkpoint.model, on: chosen, tta: ttaOptions.mode)
             let items = indices.indices.map { i in
                 GridItem(index: i, label: checkpoint.classNames[result.labels[i]],
                          predicted: checkpoint.classNames[result.predicted[i]], confidence: result.confidence[i])

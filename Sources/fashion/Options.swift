@@ -2,6 +2,7 @@ import ArgumentParser
 import Data
 import Foundation
 import Tensor
+import Training
 
 /// Where the dataset lives and how many threads to compute with.
 struct DataOptions: ParsableArguments {
@@ -20,6 +21,20 @@ struct DataOptions: ParsableArguments {
         if let threads { Threads.set(threads) }
         return FashionMNIST.directory(data)
     }
+}
+
+/// Test-time augmentation: which views of each image to average predictions over.
+struct TTAOptions: ParsableArguments {
+    @Flag(help: "Test-time augmentation: average each image's prediction with its mirror image's.") var tta = false
+    @Flag(help: "With --tta, also average the 1-pixel shifts (left, right, up, down) of both views: 10 views.")
+    var ttaShift = false
+
+    func validate() throws {
+        if ttaShift && !tta { throw ValidationError("--tta-shift needs --tta") }
+    }
+
+    /// The views chosen.
+    var mode: TestTimeAugmentation { ttaShift ? .flipShift : tta ? .flip : .none }
 }
 
 /// Which images to evaluate or predict on.

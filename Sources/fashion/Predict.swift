@@ -11,6 +11,7 @@ extension Fashion {
 
         @OptionGroup var weightsOptions: WeightsOptions
         @Option(help: "Predict the first N images only.") var limit: Int?
+        @OptionGroup var ttaOptions: TTAOptions
         @OptionGroup var dataOptions: DataOptions
 
         func validate() throws {
@@ -19,7 +20,7 @@ extension Fashion {
 
         func run() throws {
             let (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
-            let result = predict(checkpoint.model, on: images.prefix(limit))
+            let result = predict(checkpoint.model, on: images.prefix(limit), tta: ttaOptions.mode)
             var lines = ["index,label,predicted,confidence"]
             for i in result.labels.indices {
                 lines.append(String(format: "%d,%@,%@,%.6f", i, checkpoint.classNames[result.labels[i]],

@@ -139,6 +139,11 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(lines.first, "index,label,predicted,confidence")
         XCTAssertEqual(lines.count, 6)
         XCTAssertTrue(lines[1].hasPrefix("0,Ankle boot,"), "the first test image is an ankle boot: \(lines[1])")
+        let viewed = try self.run(["predict", "--weights", weights, "--limit", "5", "--tta", "--tta-shift"])
+        let viewedLines = viewed.stdout.split(separator: "\n")
+        XCTAssertEqual(viewedLines.count, 6, viewed.stderr)
+        XCTAssertTrue(viewedLines[1].hasPrefix("0,Ankle boot,"), "\(viewedLines[1])")
+        XCTAssertNotEqual(viewedLines, lines, "ten views average to other confidences")
 
         try expectFailure(["train", "--epochs", "1", "--limit", "256", "--out", run.path], mentioning: "--resume")
         let resumed = try self.run(["train", "--resume", "--epochs", "2", "--out", run.path])
