@@ -30,13 +30,13 @@ public struct Predictions {
 }
 
 /// The views of each image whose class probabilities `predict` averages (test-time augmentation).
-public enum TestTimeAugmentation: String, CaseIterable, Sendable {
+public enum TestTimeAugmentation: CaseIterable, Sendable {
     /// The image alone.
     case none
     /// The image and its mirror image (2 views).
     case flip
     /// The image and its mirror, each as is and moved one pixel left, right, up and down (10 views).
-    case flipShift = "flip-shift"
+    case flipShift
 
     /// One view: mirrored or not, then moved `dx` pixels right and `dy` down.
     public struct View: Equatable, Sendable {
