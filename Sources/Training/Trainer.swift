@@ -68,9 +68,6 @@ public final class Trainer {
     /// Optimiser steps in one epoch.
     public var stepsPerEpoch: Int { (train.count + config.batchSize - 1) / config.batchSize }
 
-    /// The records of the finished epochs.
-    public var records: [EpochRecord] { history.records }
-
     /// Loads `last.safetensors` from the run directory: weights, optimiser state, history and best accuracy.
     public func resume() throws {
         let url = directory.appendingPathComponent(RunFiles.last)

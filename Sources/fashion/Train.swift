@@ -95,7 +95,7 @@ extension Fashion {
             trainer.showProgress = !quiet && ProgressBar.isTerminal
             if resume {
                 try trainer.resume()
-                print("resuming \(directory.relativePath) after epoch \(trainer.records.last?.epoch ?? 0)")
+                print("resuming \(directory.relativePath) after epoch \(trainer.history.records.last?.epoch ?? 0)")
             }
             let validating = trainer.validation.count > 0 ? "validating on \(trainer.validation.count)" : "no validation"
             print("training \(config.model)\(config.recipe.map { " (recipe \($0))" } ?? "") on \(trainer.train.count) images, "

@@ -34,7 +34,7 @@ final class TrainerTests: XCTestCase {
         config.epochs = 1
         let run = try trainer(config, try TestSupport.temporaryDirectory(), train: 5_000, validation: 1_000)
         try run.run()
-        let accuracy = try XCTUnwrap(run.records.last?.validationAccuracy)
+        let accuracy = try XCTUnwrap(run.history.records.last?.validationAccuracy)
         print("seed-cnn, 5,000 images, 1 epoch: validation accuracy \(accuracy) on 1,000 images")
         XCTAssertGreaterThanOrEqual(accuracy, 0.75)
     }
@@ -82,8 +82,8 @@ final class TrainerTests: XCTestCase {
         var lines: [String] = []
         run.log = { lines.append($0) }
         try run.run()
-        XCTAssertEqual(run.records.map(\.epoch), [1, 2])
-        XCTAssertEqual(run.records.compactMap(\.validationAccuracy), [])
+        XCTAssertEqual(run.history.records.map(\.epoch), [1, 2])
+        XCTAssertEqual(run.history.records.compactMap(\.validationAccuracy), [])
         XCTAssertEqual(lines.count, 2)
         XCTAssertFalse(lines.joined().contains("val_"), lines.joined(separator: "\n"))
         let kept = try ModelCheckpoint.load(run.directory.appendingPathComponent(RunFiles.best), defaultClassNames: [])
@@ -130,8 +130,8 @@ final class TrainerTests: XCTestCase {
         for ((name, a), (_, b)) in pairs {
             XCTAssertLessThanOrEqual(TestSupport.maxDifference(a.value, b.value), 1e-6, name, file: file, line: line)
         }
-        XCTAssertEqual(history.records.last!.validationAccuracy ?? -1, straight.records.last!.validationAccuracy ?? -1, accuracy: 1e-6, file: file, line: line)  // CSV keeps 6 decimals
-        XCTAssertEqual(history.records.last!.trainLoss, straight.records.last!.trainLoss, accuracy: 1e-6, file: file, line: line)
+        XCTAssertEqual(history.records.last!.validationAccuracy ?? -1, straight.history.records.last!.validationAccuracy ?? -1, accuracy: 1e-6, file: file, line: line)  // CSV keeps 6 decimals
+        XCTAssertEqual(history.records.last!.trainLoss, straight.history.records.last!.trainLoss, accuracy: 1e-6, file: file, line: line)
     }
 
     /// A learning rate too small to change anything: validation accuracy never improves, so a
@@ -145,14 +145,14 @@ final class TrainerTests: XCTestCase {
         var lines: [String] = []
         run.log = { lines.append($0) }
         try run.run()
-        XCTAssertEqual(run.records.map(\.epoch), [1, 2])
+        XCTAssertEqual(run.history.records.map(\.epoch), [1, 2])
         XCTAssertTrue(lines.last?.hasPrefix("early stopping") == true, lines.joined(separator: "\n"))
         // Resuming a run that stopped early does not train on.
         let again = try trainer(config, run.directory, train: 64, validation: 100)
         again.log = { lines.append($0) }
         try again.resume()
         try again.run()
-        XCTAssertEqual(again.records.map(\.epoch), [1, 2])
+        XCTAssertEqual(again.history.records.map(\.epoch), [1, 2])
         XCTAssertEqual(lines.last, "the run had already stopped early after epoch 2; nothing to do")
     }
 
@@ -202,7 +202,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(TestTimeAugmentation.apply(View(flip: false, dx: 0, dy: -1), to: images).scalars, [4, 5, 6, 0, 0, 0])
     }
 
-    /// Three 28×28 images of seeded noise with the given labels.
+    /// One 28×28 image of seeded noise per label.
     func noiseSet(labels: [Int], seed: UInt64) -> ImageSet {
         var g = SeededGenerator(seed: seed)
         let pixels = (0 ..< labels.count * 784).map { _ in UInt8.random(in: 0...255, using: &g) }
