@@ -243,21 +243,15 @@ public func horizontallyFlipped(_ images: Tensor) -> Tensor {
     return flipped
 }
 
-/// The images moved `dx` pixels right and `dy` pixels down (negative: left, up); pixels moved in
-/// from outside the image are 0 (for test-time augmentation).
-public func shifted(_ images: Tensor, dx: Int, dy: Int) -> Tensor {
+/// The images as the training crop and flip show them for one fixed choice, the same for every
+/// image (test-time views): output pixel (x, y) reads (x′ + shiftX, y + shiftY), where x′ is
+/// W − 1 − x when `flip`, else x; zero outside the image.
+public func cropped(_ images: Tensor, shiftX: Int, shiftY: Int, flip: Bool) -> Tensor {
     precondition(images.rank == 4, "expected images [n, C, H, W], got \(images.shape)")
-    let (height, width) = (images.shape[2], images.shape[3])
-    var moved = Tensor(shape: images.shape)
-    let rows = max(0, -dy) ..< min(height, height - dy), columns = max(0, -dx) ..< min(width, width - dx)
-    guard !rows.isEmpty, !columns.isEmpty else { return moved }
-    for planeStart in stride(from: 0, to: images.scalars.count, by: height * width) {
-        for y in rows {
-            let from = planeStart + y * width, to = planeStart + (y + dy) * width + dx
-            for x in columns { moved.scalars[to + x] = images.scalars[from + x] }
-        }
-    }
-    return moved
+    var view = images
+    let choice = ImageChoice(shiftX: shiftX, shiftY: shiftY, flip: flip)
+    Augmentation.transform(&view, with: Array(repeating: choice, count: images.shape[0]))
+    return view
 }
 
 // MARK: - The random choices for one image

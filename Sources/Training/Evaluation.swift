@@ -38,21 +38,21 @@ public enum TestTimeAugmentation: CaseIterable, Sendable {
     /// The image and its mirror, each as is and moved one pixel left, right, up and down (10 views).
     case flipShift
 
-    /// One view: mirrored or not, then moved `dx` pixels right and `dy` down.
+    /// One view: a fixed choice of the training crop and flip (see `cropped(_:shiftX:shiftY:flip:)`).
     public struct View: Equatable, Sendable {
-        /// Mirror the image left-right first.
+        /// The crop window's offset from the centred one, in pixels (output x reads x + shiftX).
+        public var shiftX: Int
+        /// The crop window's vertical offset (output y reads y + shiftY).
+        public var shiftY: Int
+        /// Mirror left-right after the crop.
         public var flip: Bool
-        /// Pixels to move right (negative: left).
-        public var dx: Int
-        /// Pixels to move down (negative: up).
-        public var dy: Int
     }
 
     /// The views, the unchanged image first.
     public var views: [View] {
         let mirrors = self == .none ? [false] : [false, true]
         let moves = self == .flipShift ? [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)] : [(0, 0)]
-        return mirrors.flatMap { flip in moves.map { View(flip: flip, dx: $0.0, dy: $0.1) } }
+        return mirrors.flatMap { flip in moves.map { View(shiftX: $0.0, shiftY: $0.1, flip: flip) } }
     }
 
     /// How evaluation output names it: "" or " (with … TTA)".
@@ -66,8 +66,7 @@ public enum TestTimeAugmentation: CaseIterable, Sendable {
 
     /// `images` as seen in `view`.
     public static func apply(_ view: View, to images: Tensor) -> Tensor {
-        let mirrored = view.flip ? horizontallyFlipped(images) : images
-        return view.dx == 0 && view.dy == 0 ? mirrored : shifted(mirrored, dx: view.dx, dy: view.dy)
+        cropped(images, shiftX: view.shiftX, shiftY: view.shiftY, flip: view.flip)
     }
 }
 

@@ -118,24 +118,26 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(flipped[2, 1, 3, 4], 115)
     }
 
-    func testShiftedMovesEveryPlaneAndFillsWithZeros() {
+    func testCroppedMovesEveryPlaneAndFillsWithZeros() {
         let (height, width) = (4, 5)
         let images = randomImages(3, channels: 2, height: height, width: width)
-        for (dx, dy) in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (2, -3), (5, 0), (0, -4)] {
-            let moved = shifted(images, dx: dx, dy: dy)
-            XCTAssertEqual(moved.shape, images.shape)
-            for i in 0..<3 {
-                for c in 0..<2 {
-                    XCTAssertEqual(plane(moved, i, channel: c),
-                                   readShifted(plane(images, i, channel: c), height: height, width: width, dx: -dx, dy: -dy),
-                                   "image \(i), channel \(c), shift (\(dx), \(dy))")
+        for flip in [false, true] {
+            for (dx, dy) in [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (2, -3), (5, 0), (0, -4)] {
+                let moved = cropped(images, shiftX: dx, shiftY: dy, flip: flip)
+                XCTAssertEqual(moved.shape, images.shape)
+                for i in 0..<3 {
+                    for c in 0..<2 {
+                        let window = readShifted(plane(images, i, channel: c), height: height, width: width, dx: dx, dy: dy)
+                        XCTAssertEqual(plane(moved, i, channel: c), flip ? mirrored(window, width: width) : window,
+                                       "image \(i), channel \(c), window (\(dx), \(dy)), flip \(flip)")
+                    }
                 }
             }
         }
-        let right = shifted(images, dx: 1, dy: 0)
-        XCTAssertEqual(right[2, 1, 3, 1], images[2, 1, 3, 0])
-        XCTAssertEqual(right[2, 1, 3, 0], 0)
-        XCTAssertEqual(shifted(images, dx: 0, dy: height).scalars, [Float](repeating: 0, count: images.scalars.count))
+        let left = cropped(images, shiftX: 1, shiftY: 0, flip: false)
+        XCTAssertEqual(left[2, 1, 3, 0], images[2, 1, 3, 1])
+        XCTAssertEqual(left[2, 1, 3, 4], 0)
+        XCTAssertEqual(cropped(images, shiftX: 0, shiftY: height, flip: false).scalars, [Float](repeating: 0, count: images.scalars.count))
     }
 
     // MARK: Crop

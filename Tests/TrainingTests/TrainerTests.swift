@@ -188,18 +188,18 @@ final class TrainerTests: XCTestCase {
     /// The views of each TTA mode: the plain image first, no view twice.
     func testTestTimeAugmentationViews() {
         typealias View = TestTimeAugmentation.View
-        XCTAssertEqual(TestTimeAugmentation.none.views, [View(flip: false, dx: 0, dy: 0)])
-        XCTAssertEqual(TestTimeAugmentation.flip.views, [View(flip: false, dx: 0, dy: 0), View(flip: true, dx: 0, dy: 0)])
+        XCTAssertEqual(TestTimeAugmentation.none.views, [View(shiftX: 0, shiftY: 0, flip: false)])
+        XCTAssertEqual(TestTimeAugmentation.flip.views, [View(shiftX: 0, shiftY: 0, flip: false), View(shiftX: 0, shiftY: 0, flip: true)])
         let ten = TestTimeAugmentation.flipShift.views
         XCTAssertEqual(ten.count, 10)
-        XCTAssertEqual(ten.first, View(flip: false, dx: 0, dy: 0))
+        XCTAssertEqual(ten.first, View(shiftX: 0, shiftY: 0, flip: false))
         for flip in [false, true] {
-            let moves = ten.filter { $0.flip == flip }.map { [$0.dx, $0.dy] }
+            let moves = ten.filter { $0.flip == flip }.map { [$0.shiftX, $0.shiftY] }
             XCTAssertEqual(Set(moves), [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]])
         }
         let images = Tensor(shape: [1, 1, 2, 3], scalars: [1, 2, 3, 4, 5, 6])
-        XCTAssertEqual(TestTimeAugmentation.apply(View(flip: true, dx: 1, dy: 0), to: images).scalars, [0, 3, 2, 0, 6, 5])
-        XCTAssertEqual(TestTimeAugmentation.apply(View(flip: false, dx: 0, dy: -1), to: images).scalars, [4, 5, 6, 0, 0, 0])
+        XCTAssertEqual(TestTimeAugmentation.apply(View(shiftX: 1, shiftY: 0, flip: true), to: images).scalars, [0, 3, 2, 0, 6, 5])
+        XCTAssertEqual(TestTimeAugmentation.apply(View(shiftX: 0, shiftY: 1, flip: false), to: images).scalars, [4, 5, 6, 0, 0, 0])
     }
 
     /// One 28×28 image of seeded noise per label.
@@ -223,6 +223,23 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(Double(predictions.loss), loss / Double(mean.count), accuracy: 1e-5, file: file, line: line)
     }
 
+    /// Reference view: output (x, y) reads (x′ + shiftX, y + shiftY), x′ mirrored when `flip`; zero outside.
+    func referenceView(_ images: Tensor, shiftX: Int, shiftY: Int, flip: Bool) -> Tensor {
+        let (n, channels, height, width) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
+        var out: [Float] = []
+        for i in 0..<n {
+            for c in 0..<channels {
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let u = (flip ? width - 1 - x : x) + shiftX, v = y + shiftY
+                        out.append((0..<width).contains(u) && (0..<height).contains(v) ? images[i, c, v, u] : 0)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: images.shape, scalars: out)
+    }
+
     /// Ten-view TTA: each image's probabilities are the mean over its mirror and 1-pixel shifts.
     func testShiftAveragingAveragesTheTenViews() throws {
         let model = Models.seedCNN(seed: 4)
@@ -231,7 +248,7 @@ final class TrainerTests: XCTestCase {
         var sum = [Float](repeating: 0, count: 30)
         for flip in [false, true] {
             for (dx, dy) in [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)] {
-                let view = shifted(flip ? horizontallyFlipped(images) : images, dx: dx, dy: dy)
+                let view = referenceView(images, shiftX: dx, shiftY: dy, flip: flip)
                 for (i, p) in softmax(model(view)).scalars.enumerated() { sum[i] += p }
             }
         }
