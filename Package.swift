@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // The package reads in the order the data flows:
-// system libraries → tensors and kernels → layers → data → models → checkpoints → training → CLI.
+// system libraries → tensors and kernels → layers → data → pictures (decoding, preprocessing) →
+// models → checkpoints → inference → training → reports → CLI.
 import Foundation
 import PackageDescription
 
@@ -26,6 +27,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),  // glibc's mallopt
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
 
         // MARK: Engine
         // Float32 NCHW tensors and the kernels that compute on them (the only unsafe code).
@@ -47,15 +52,28 @@ let package = Package(
         // safetensors reading and writing, atomic files.
         .target(name: "Checkpoint", dependencies: ["Tensor", "NN", "Models"]),
 
+        // MARK: Pictures
         // RGB pictures, PNG files and a bitmap font for labels.
         .target(name: "Imaging", dependencies: ["CZlib"]),
+        // Untrusted photo files (JPEG, PNG, WebP) to RGB pictures through libjpeg-turbo, libpng and
+        // libwebp: format sniffing, size limits, EXIF orientation, reduced-scale JPEG decoding.
+        .target(name: "Decoding", dependencies: ["Imaging", "CJPEG", "CPNG", "CWebP"]),
+        // Photo to 28×28 grayscale as the model sees it: the Fashion-MNIST paper's steps and a
+        // pipeline for real photos (pure functions on pictures).
+        .target(name: "Preprocessing", dependencies: ["Imaging"]),
         // The HTML run report: charts, tables and pictures of predictions.
         .target(name: "Report", dependencies: ["Imaging", "Training", "Models", "Data", "Tensor"]),
 
+        // MARK: Inference
+        // Predictions of a loaded model: batches, test-time views, calibrated probabilities,
+        // top-k and abstention, photos through decoding and preprocessing (no trainer linked).
+        .target(name: "Inference", dependencies: ["NN", "Data", "Models", "Checkpoint", "Decoding", "Preprocessing"]),
+
         // MARK: Training and the command-line program
-        .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint"]),
+        .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference"]),
         .executableTarget(name: "fashion", dependencies: [
-            "Training", "Models", "Data", "Checkpoint", "Tensor", "Imaging", "Report",
+            "Training", "Inference", "Models", "Data", "Checkpoint", "Tensor", "Imaging", "Decoding",
+            "Preprocessing", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -67,6 +85,9 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Data", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Imaging", "TestSupport"]),
+        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "fashion"]),

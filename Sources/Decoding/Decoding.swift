@@ -1,0 +1,1 @@
+// Filled in by the photo-pipeline work (issue 13).
