@@ -62,7 +62,7 @@ let package = Package(
         // pipeline for real photos (pure functions on pictures).
         .target(name: "Preprocessing", dependencies: ["Imaging"]),
         // The HTML run report: charts, tables and pictures of predictions.
-        .target(name: "Report", dependencies: ["Imaging", "Training", "Models", "Data", "Tensor"]),
+        .target(name: "Report", dependencies: ["Imaging", "Training", "Inference", "Models", "Data", "Tensor"]),
 
         // MARK: Inference
         // Predictions of a loaded model: batches, test-time views, calibrated probabilities,
@@ -87,8 +87,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Imaging", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Data", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Data", "Models", "NN", "Tensor", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "fashion"]),
     ],

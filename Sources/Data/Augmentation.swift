@@ -22,15 +22,18 @@ public struct Augmentation: Codable, Equatable, Sendable {
     /// Random erasing (Zhong et al. 2017): with this probability, one rectangle of 2%–33% of the
     /// area, aspect ratio (height / width) in [0.3, 3.3], is filled with uniform random values in [0, 1).
     public var erasingProbability: Float = 0
+    /// Photo-like changes (tone, blur, clutter, noise, resized crops) applied after the others.
+    public var photo = PhotoAugmentation()
 
     /// Settings for each change; the defaults change nothing.
     public init(horizontalFlip: Bool = false, cropPadding: Int = 0, maxRotationDegrees: Float = 0,
-                maxScale: Float = 0, erasingProbability: Float = 0) {
+                maxScale: Float = 0, erasingProbability: Float = 0, photo: PhotoAugmentation = PhotoAugmentation()) {
         self.horizontalFlip = horizontalFlip
         self.cropPadding = cropPadding
         self.maxRotationDegrees = maxRotationDegrees
         self.maxScale = maxScale
         self.erasingProbability = erasingProbability
+        self.photo = photo
     }
 
     /// No change at all.
@@ -39,6 +42,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
     /// True when apply would leave the images unchanged.
     public var isIdentity: Bool {
         !horizontalFlip && cropPadding == 0 && maxRotationDegrees == 0 && maxScale == 0 && erasingProbability == 0
+            && photo.isIdentity
     }
 
     /// True when images are rotated or scaled (resampled with bilinear interpolation).
@@ -63,7 +67,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
         if !(0...1).contains(erasingProbability) {
             return "erasing probability must be between 0 and 1, got \(erasingProbability)"
         }
-        return nil
+        return photo.problem
     }
 
     /// Augments every image of `images` [n, C, H, W] in place; the result depends only on the images and the generator's state.
@@ -79,6 +83,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
             choice(height: images.shape[2], width: images.shape[3], using: &generator)
         }
         Augmentation.transform(&images, with: choices)
+        photo.apply(to: &images, using: &generator)
     }
 
     /// A one-line description for logs, e.g. "flip, crop ±4, rotate ±10°, erase p=0.5" or "none".
@@ -89,6 +94,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
         if maxRotationDegrees != 0 { parts.append("rotate ±\(decimal(maxRotationDegrees))°") }
         if maxScale != 0 { parts.append("scale ±\(decimal(maxScale * 100))%") }
         if erasingProbability != 0 { parts.append("erase p=\(decimal(erasingProbability))") }
+        if !photo.isIdentity { parts.append(photo.summary) }
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
@@ -218,7 +224,8 @@ extension Augmentation {
             cropPadding: try container.decodeIfPresent(Int.self, forKey: .cropPadding) ?? 0,
             maxRotationDegrees: try container.decodeIfPresent(Float.self, forKey: .maxRotationDegrees) ?? 0,
             maxScale: try container.decodeIfPresent(Float.self, forKey: .maxScale) ?? 0,
-            erasingProbability: try container.decodeIfPresent(Float.self, forKey: .erasingProbability) ?? 0)
+            erasingProbability: try container.decodeIfPresent(Float.self, forKey: .erasingProbability) ?? 0,
+            photo: try container.decodeIfPresent(PhotoAugmentation.self, forKey: .photo) ?? PhotoAugmentation())
     }
 }
 

@@ -1,3 +1,4 @@
+import Inference
 import Data
 import Dispatch
 import Foundation

@@ -1,3 +1,4 @@
+import Inference
 import Checkpoint
 import Data
 import Foundation

@@ -1,3 +1,4 @@
+import Inference
 import ArgumentParser
 import Checkpoint
 import Data

@@ -1,3 +1,4 @@
+import Inference
 import ArgumentParser
 import Data
 import Foundation
@@ -60,7 +61,8 @@ struct UsageError: Error, CustomStringConvertible {
 }
 
 extension Augmentation {
-    /// Parses `--augment`: comma-separated `flip`, `crop=P`, `rotate=DEG`, `scale=S`, `erase=P`, or `none`.
+    /// Parses `--augment`: comma-separated `flip`, `crop=P`, `rotate=DEG`, `scale=S`, `erase=P`, `photo`
+    /// (the photo preset) and its parts `photo-crop=P`, `tone=P`, `blur=P`, `clutter=P`, `noise=S`, or `none`.
     init(parsing text: String) throws {
         self = .none
         for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
@@ -80,7 +82,13 @@ extension Augmentation {
             case "rotate": maxRotationDegrees = try number()
             case "scale": maxScale = try number()
             case "erase": erasingProbability = try number()
-            default: throw UsageError("--augment: unknown item '\(key)' (known: flip, crop=P, rotate=DEG, scale=S, erase=P, none)")
+            case "photo": photo = .preset
+            case "photo-crop": photo.cropProbability = try number()
+            case "tone": photo.toneProbability = try number()
+            case "blur": photo.blurProbability = try number()
+            case "clutter": photo.clutterProbability = try number()
+            case "noise": photo.noise = try number()
+            default: throw UsageError("--augment: unknown item '\(key)' (known: flip, crop=P, rotate=DEG, scale=S, erase=P, photo, photo-crop=P, tone=P, blur=P, clutter=P, noise=S, none)")
             }
         }
         do { try validate() } catch { throw UsageError("--augment: \(error)") }

@@ -1,3 +1,4 @@
+import Inference
 import Foundation
 @testable import Report
 import Training
