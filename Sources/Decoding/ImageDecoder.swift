@@ -67,7 +67,11 @@ public enum ImageDecoder {
         guard type == S_IFREG else { throw DecodingError("not a regular file") }
         try limits.checkFile(bytes: Int(info.st_size))
         do {
-            return try Data(contentsOf: url)
+            // At most one byte over the limit, in case the file grew since it was measured.
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            let (count, overflow) = limits.maxFileBytes.addingReportingOverflow(1)
+            return try handle.read(upToCount: overflow ? Int.max : count) ?? Data()
         } catch {
             throw DecodingError(access(url.path, R_OK) != 0 ? "cannot be read (permission denied)" : "cannot be read")
         }

@@ -14,8 +14,11 @@ enum WebPReader {
     static func header(_ bytes: [UInt8]) throws -> Header {
         var features = WebPBitstreamFeatures()
         let status = bytes.withUnsafeBufferPointer { WebPGetFeatures($0.baseAddress, $0.count, &features) }
-        guard status == VP8_STATUS_OK else {
-            throw status == VP8_STATUS_NOT_ENOUGH_DATA ? DecodingError("truncated WebP") : failure(bytes)
+        switch status {
+        case VP8_STATUS_OK: break
+        case VP8_STATUS_NOT_ENOUGH_DATA: throw DecodingError("truncated WebP")
+        case VP8_STATUS_UNSUPPORTED_FEATURE: throw DecodingError("unsupported WebP feature")
+        default: throw failure(bytes)
         }
         return Header(width: Int(features.width), height: Int(features.height),
                       hasAlpha: features.has_alpha != 0, isAnimated: features.has_animation != 0)

@@ -134,5 +134,17 @@ final class FixtureTests: XCTestCase {
         } catch {
             XCTAssertFalse("\(error)".contains(directory.path))
         }
+        let link = directory.appendingPathComponent("link.png")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: imageFixture("rgb.png"))
+        XCTAssertEqual(try ImageDecoder.decode(contentsOf: link).width, 32)
+        assertDecodingError("not a regular file") { try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: "/dev/null")) }
+    }
+
+    func testUnreadableFile() throws {
+        let file = try TestSupport.temporaryDirectory().appendingPathComponent("locked.png")
+        try imageFixtureData("rgb.png").write(to: file)
+        try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: file.path)
+        try XCTSkipIf(FileManager.default.isReadableFile(atPath: file.path), "permissions do not apply (running as root)")
+        assertDecodingError("cannot be read (permission denied)") { try ImageDecoder.decode(contentsOf: file) }
     }
 }
