@@ -20,7 +20,10 @@ public struct DecodingLimits: Sendable, Equatable {
     func checkFile(bytes count: Int) throws {
         if count == 0 { throw DecodingError("empty file") }
         if count > maxFileBytes {
-            throw DecodingError("file is \(Self.bytes(count)), over the \(Self.bytes(maxFileBytes)) limit")
+            // Exact counts when rounding would make the two look equal.
+            let (size, limit) = Self.bytes(count) == Self.bytes(maxFileBytes)
+                ? ("\(count) bytes", "\(maxFileBytes) bytes") : (Self.bytes(count), Self.bytes(maxFileBytes))
+            throw DecodingError("file is \(size), over the \(limit) limit")
         }
     }
 
@@ -45,9 +48,10 @@ public struct DecodingLimits: Sendable, Equatable {
         return n >= 1 << 10 ? amount(Double(n) / 1024, "KB") : "\(n) bytes"
     }
 
-    /// A value with one decimal unless it is whole or large.
+    /// A value with one decimal unless it is large or the decimal would be 0.
     private static func amount(_ value: Double, _ unit: String) -> String {
-        value >= 10 || value == value.rounded()
+        let tenths = (value * 10).rounded()
+        return value >= 10 || tenths.truncatingRemainder(dividingBy: 10) == 0
             ? "\(Int(value.rounded())) \(unit)" : String(format: "%.1f \(unit)", value)
     }
 }

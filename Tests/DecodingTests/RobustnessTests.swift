@@ -34,4 +34,20 @@ final class RobustnessTests: XCTestCase {
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 15)
     }
+
+    func testRandomBytesAfterEachMagicNumber() {
+        var generator = SeededGenerator(state: 99)
+        let magics: [[UInt8]] = [
+            [0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
+            Array("RIFF\u{40}\0\0\0WEBPVP8 ".utf8), Array("RIFF\u{40}\0\0\0WEBPVP8L".utf8),
+            Array("RIFF\u{40}\0\0\0WEBPVP8X".utf8),
+        ]
+        for magic in magics {
+            for _ in 0 ..< 300 {
+                let junk = (0 ..< Int.random(in: 0 ... 200, using: &generator)).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }
+                decodeOrThrow(Data(magic + junk), "junk after \(magic)")
+                _ = try? ImageDecoder.size(of: Data(magic + junk))
+            }
+        }
+    }
 }
