@@ -33,6 +33,12 @@ public struct ModelCheckpoint {
         public static let bestValidationAccuracy = "best_val_accuracy"
         /// The epoch records so far, as JSON (training checkpoints).
         public static let history = "history"
+        /// The calibration temperature that divides the logits (`fashion calibrate`).
+        public static let temperature = "temperature"
+        /// How the temperature was fitted and the calibration error before and after, as JSON.
+        public static let calibration = "calibration"
+        /// The photo preprocessing the model expects, as JSON (`Preprocessor`).
+        public static let preprocessing = "preprocessing"
     }
 
     /// The architecture the weights belong to.

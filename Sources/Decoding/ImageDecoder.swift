@@ -56,8 +56,9 @@ public enum ImageDecoder {
         return format
     }
 
-    /// The bytes of a regular, readable file no larger than the limit (checked before reading).
-    static func read(_ url: URL, limits: DecodingLimits) throws -> Data {
+    /// The bytes of a regular, readable file no larger than the limit (checked before reading), for
+    /// callers that need the bytes too (e.g. to hash them). Errors name no path.
+    public static func read(_ url: URL, limits: DecodingLimits) throws -> Data {
         var info = stat()
         guard stat(url.path, &info) == 0 else {
             throw DecodingError(errno == ENOENT || errno == ENOTDIR ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")

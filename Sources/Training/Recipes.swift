@@ -52,6 +52,23 @@ public enum Recipes {
                    c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2, erasingProbability: 0.5)
                    return c
                }()),
+        Recipe(name: "photo", summary: "holds up on real photos: vgg-bn with photo-like augmentation (tone, blur, clutter, noise, crops, small rotations), one-cycle SGD, under 30 min on 2 cores",
+               config: {
+                   var c = TrainingConfig()
+                   c.recipe = "photo"
+                   c.model = "vgg-bn"
+                   c.epochs = 15
+                   c.batchSize = 128
+                   c.optimizer = "sgd"
+                   c.learningRate = 0.1
+                   c.momentum = 0.9
+                   c.weightDecay = 5e-4
+                   c.schedule = .oneCycle
+                   c.labelSmoothing = 0.1
+                   c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2, maxRotationDegrees: 10,
+                                                 maxScale: 0.1, photo: .preset)
+                   return c
+               }()),
     ]
 
     /// The recipe called `name`, or an error listing the known ones.

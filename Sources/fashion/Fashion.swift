@@ -6,8 +6,9 @@ import Tensor
 @main
 struct Fashion: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train, evaluate and run clothing image classifiers (Fashion-MNIST) on the CPU.",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Report.self, Grid.self, Show.self, ListModels.self, Summary.self, Bench.self])
+        abstract: "Train, evaluate and run clothing image classifiers (Fashion-MNIST) on the CPU, on dataset images and photos.",
+        subcommands: [Train.self, Evaluate.self, Calibrate.self, Predict.self, Classify.self, Tag.self, Preprocess.self,
+                      Report.self, Grid.self, Show.self, ListModels.self, Summary.self, Bench.self])
 
     static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)  // one line at a time, also into pipes and log files

@@ -27,7 +27,7 @@ extension Fashion {
         @Option(help: "Label smoothing of the cross-entropy (default 0).") var labelSmoothing: Float?
         @Option(help: "Clip the global gradient norm to this.") var clipNorm: Float?
         @Option(help: "Stop after this many epochs without a better validation accuracy.") var patience: Int?
-        @Option(help: "Augmentation, comma-separated: flip, crop=P, rotate=DEG, scale=S, erase=P, or none.") var augment: String?
+        @Option(help: "Augmentation, comma-separated: flip, crop=P, rotate=DEG, scale=S, erase=P, photo (photo-like changes), photo-crop=P, tone=P, blur=P, clutter=P, noise=S, or none.") var augment: String?
         @Option(help: "Run directory for checkpoints, history and config (default runs/<recipe or model>).") var out: String?
         @Flag(help: "Continue the run in --out from its last finished epoch.") var resume = false
         @Option(help: "Train on the first N training images only (quick runs).") var limit: Int?
