@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Data", "Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "fashion"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
     ],
     // Swift 5 mode: kernels share raw buffers across threads by design (see parallelFor).
     swiftLanguageModes: [.v5]

@@ -80,10 +80,16 @@ extension Fashion {
 
         @OptionGroup var weightsOptions: WeightsOptions
         @OptionGroup var folder: PhotoFolderOptions
+        @Flag(help: "Render each image of the split as a photo (off-centre, tinted, on a coloured background, JPEG quality 75), then preprocess it as a photo: what the photo pipeline costs.")
+        var photoStyle = false
         @Flag(help: "Print JSON (keys: accuracy, loss, classes, confusion; with --images: accuracy, loss, ece, images, folders, class_names, confusion, precision).") var json = false
         @OptionGroup var ttaOptions: TTAOptions
         @OptionGroup var photo: PhotoOptions
         @OptionGroup var dataOptions: DataOptions
+
+        func validate() throws {
+            if photoStyle && folder.images != nil { throw ValidationError("--photo-style renders dataset images; it does not apply to --images") }
+        }
 
         func run() throws {
             let encoder = JSONEncoder()
@@ -101,15 +107,17 @@ extension Fashion {
                 }
                 return
             }
-            let (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
+            var (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
             let views = ttaOptions.mode
-            let classifier = try Classifier(checkpoint)
+            let classifier = try photo.classifier(checkpoint)
+            if photoStyle { images = try PhotoStyle.photoStyleSet(images, preprocessor: classifier.preprocessor) }
             let predictions = predict(checkpoint.model, on: images, tta: views, temperature: classifier.temperature)
             let report = EvaluationReport(predictions, classNames: checkpoint.classNames)
             if json {
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print("\(checkpoint.architecture.name) on \(images.count) \(weightsOptions.split.rawValue) images" + views.label)
+                let style = photoStyle ? " rendered as photos (preprocessing \(classifier.preprocessor.method.rawValue))" : ""
+                print("\(checkpoint.architecture.name) on \(images.count) \(weightsOptions.split.rawValue) images\(style)" + views.label)
                 print(report.text())
             }
         }
