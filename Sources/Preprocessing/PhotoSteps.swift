@@ -63,11 +63,11 @@ public struct PixelBox: Equatable, Sendable {
 public enum PhotoSteps {
     /// b. The background model from the ring of width `border` × width (left and right) and
     /// `border` × height (top and bottom), each at least one pixel. First the per-channel median
-    /// of the ring; then `refinements` times: keep the ring pixels no farther from the current
-    /// model than their median distance (so a garment covering part of the border, or salt noise,
-    /// drops out) and fit a colour plane to them by least squares (`Background.colour(u:v:)`).
+    /// of the ring; then `refinements` times: keep the ring pixels within twice their median
+    /// distance from the current model (at least 5% of 255·√3), so a garment covering part of the
+    /// border, or salt noise, drops out while both colours of a striped floor stay and fit a colour plane to them by least squares (`Background.colour(u:v:)`).
     /// The spread is the `percentile` (0...1) of all ring pixels' distances from the plane.
-    public static func background(of image: RGBImage, border: Float = 0.05, percentile: Float = 0.5,
+    public static func background(of image: RGBImage, border: Float = 0.05, percentile: Float = 0.75,
                                   refinements: Int = 2) -> Background {
         let w = image.width, h = image.height
         let bx = min(w, max(1, Int((border * Float(w)).rounded())))
@@ -91,7 +91,7 @@ public enum PhotoSteps {
         }
         var d = distances()
         for _ in 0 ..< max(0, refinements) {
-            let limit = d.sorted()[(d.count - 1) / 2]
+            let limit = max(2 * d.sorted()[(d.count - 1) / 2], 0.05 * PaperSteps.maximumDistance)
             model = fitPlane(image, ring.indices.filter { d[$0] <= limit }.map { ring[$0] }) ?? model
             d = distances()
         }
@@ -121,8 +121,9 @@ public enum PhotoSteps {
         return Background(colour: c, gradientX: gx, gradientY: gy)
     }
 
-    /// c. The raw foreground mask. A pixel is close when within `threshold` (RGB distance,
-    /// inclusive) of the background colour. Background is the close pixels reachable from the
+    /// c. The raw foreground mask. A pixel is close when it, or the same pixel of the `smoothed`
+    /// image (so noise and fine texture do not stop the fill, while outlines stay sharp), is
+    /// within `threshold` (RGB distance, inclusive) of the background colour. Background is the close pixels reachable from the
     /// image's edge through close pixels, where the fill only passes through pixels whose whole
     /// (2·`radius` + 1)² square is close (outside the image counts as close) and then grows back
     /// by `radius` over close pixels: a morphological opening, so it cannot leak through
@@ -133,11 +134,13 @@ public enum PhotoSteps {
         let w = image.width, h = image.height
         let limit = threshold * threshold
         var close = [UInt8](repeating: 0, count: w * h)
+        let smooth = smoothed(image)
         for y in 0 ..< h {
             let v = relative(y, h)
             for x in 0 ..< w {
-                let i = y * w + x
-                if distanceSquared(image.pixels, i, background.colour(u: relative(x, w), v: v)) <= limit { close[i] = 1 }
+                let i = y * w + x, expected = background.colour(u: relative(x, w), v: v)
+                if distanceSquared(image.pixels, i, expected) <= limit
+                    || distanceSquared(smooth.pixels, i, expected) <= limit { close[i] = 1 }
             }
         }
         var passable = squareFilter(close, width: w, height: h, radius: radius, keepMinimum: true)
@@ -197,7 +200,7 @@ public enum PhotoSteps {
 
     /// c. The distance beyond which a pixel differs from the background:
     /// max(`minimum` × 255·√3, `factor` × spread).
-    public static func threshold(_ background: Background, minimum: Float = 0.05, factor: Float = 2) -> Float {
+    public static func threshold(_ background: Background, minimum: Float = 0.05, factor: Float = 1.5) -> Float {
         max(minimum * PaperSteps.maximumDistance, factor * background.spread)
     }
 
@@ -281,20 +284,36 @@ public enum PhotoSteps {
     /// d. The mask blurred by the 3 × 3 kernel [1 2 1]ᵀ[1 2 1] / 16 (edges clamped), so the
     /// garment's outline fades over a pixel instead of stepping.
     public static func softened(_ mask: GrayImage) -> GrayImage {
-        let w = mask.width, h = mask.height
-        var rows = [Int](repeating: 0, count: w * h)
+        GrayImage(width: mask.width, height: mask.height,
+                  pixels: binomialBlur(mask.pixels, width: mask.width, height: mask.height, channels: 1))
+    }
+
+    /// c. The image blurred by the 3 × 3 kernel [1 2 1]ᵀ[1 2 1] / 16 (edges clamped), so pixel
+    /// noise and fine texture (grain, weave) stray less from the background colour before masking.
+    public static func smoothed(_ image: RGBImage) -> RGBImage {
+        var out = image
+        out.pixels = binomialBlur(image.pixels, width: image.width, height: image.height, channels: 3)
+        return out
+    }
+
+    /// Interleaved `channels`-channel pixels blurred by [1 2 1]ᵀ[1 2 1] / 16, edges clamped, rounded.
+    static func binomialBlur(_ pixels: [UInt8], width w: Int, height h: Int, channels: Int) -> [UInt8] {
+        var rows = [Int](repeating: 0, count: pixels.count)
         for y in 0 ..< h {
             for x in 0 ..< w {
-                let i = y * w + x
-                rows[i] = Int(mask.pixels[y * w + max(0, x - 1)]) + 2 * Int(mask.pixels[i])
-                    + Int(mask.pixels[y * w + min(w - 1, x + 1)])
+                let left = (y * w + max(0, x - 1)) * channels, right = (y * w + min(w - 1, x + 1)) * channels
+                let i = (y * w + x) * channels
+                for c in 0 ..< channels {
+                    rows[i + c] = Int(pixels[left + c]) + 2 * Int(pixels[i + c]) + Int(pixels[right + c])
+                }
             }
         }
-        var out = mask
+        var out = pixels
         for y in 0 ..< h {
-            for x in 0 ..< w {
-                let sum = rows[max(0, y - 1) * w + x] + 2 * rows[y * w + x] + rows[min(h - 1, y + 1) * w + x]
-                out.pixels[y * w + x] = UInt8((sum + 8) / 16)
+            let up = max(0, y - 1) * w * channels, down = min(h - 1, y + 1) * w * channels
+            let row = y * w * channels
+            for k in 0 ..< w * channels {
+                out[row + k] = UInt8((rows[up + k] + 2 * rows[row + k] + rows[down + k] + 8) / 16)
             }
         }
         return out

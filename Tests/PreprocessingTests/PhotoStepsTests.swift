@@ -34,8 +34,12 @@ final class PhotoStepsTests: XCTestCase {
     func testBackgroundIgnoresSaltNoiseAndAGarmentOnTheBorder() {
         let colour = RGB(200, 180, 160)
         var image = RGBImage(width: 40, height: 40, fill: colour)
-        // Every tenth pixel white or black salt; a dark garment touching the bottom edge.
-        for i in stride(from: 0, to: 1600, by: 10) { image[i % 40, i / 40] = i % 20 == 0 ? .white : .black }
+        // 10% of the pixels (pseudo-randomly) white or black salt; a dark garment touching the bottom edge.
+        var state: UInt32 = 7
+        for i in 0 ..< 1600 {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            if state >> 24 < 26 { image[i % 40, i / 40] = state & 0x100_0000 == 0 ? .white : .black }
+        }
         image.fillRect(x: 10, y: 20, width: 20, height: 20, color: RGB(30, 30, 30))
         let model = PhotoSteps.background(of: image, border: 0.05)
         XCTAssertEqual(model.colour.x, 200, accuracy: 0.01)
