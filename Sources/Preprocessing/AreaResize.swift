@@ -26,37 +26,42 @@ public enum AreaResize {
         return resize(image, width: w, height: h)
     }
 
-    /// Interleaved `channels`-channel pixels resampled separably: rows first, then columns.
+    /// Interleaved `channels`-channel pixels resampled separably: columns first (whole rows at a
+    /// time, which vectorises), then rows.
     static func resample(_ pixels: [UInt8], width: Int, height: Int, channels: Int,
                          toWidth: Int, toHeight: Int) -> [UInt8] {
         if width == toWidth && height == toHeight { return pixels }
         let across = AxisWeights(from: width, to: toWidth)
         let down = AxisWeights(from: height, to: toHeight)
-        // Horizontal pass: height rows of toWidth pixels.
-        var rows = [Float](repeating: 0, count: toWidth * height * channels)
-        for y in 0 ..< height {
-            let source = y * width * channels, target = y * toWidth * channels
-            for x in 0 ..< toWidth {
-                for k in across.start[x] ..< across.start[x + 1] {
-                    let weight = across.weight[k]
-                    let s = source + across.index[k] * channels
-                    for c in 0 ..< channels { rows[target + x * channels + c] += weight * Float(pixels[s + c]) }
+        // Vertical pass: toHeight rows of width pixels.
+        let rowLength = width * channels
+        // (The one hot loop of the pipeline, over every byte of the photo: buffer pointers let it vectorise.)
+        var rows = [Float](repeating: 0, count: rowLength * toHeight)
+        pixels.withUnsafeBufferPointer { source in
+            rows.withUnsafeMutableBufferPointer { target in
+                for y in 0 ..< toHeight {
+                    let t = y * rowLength
+                    for k in down.start[y] ..< down.start[y + 1] {
+                        let weight = down.weight[k], s = down.index[k] * rowLength
+                        for i in 0 ..< rowLength { target[t + i] += weight * Float(source[s + i]) }
+                    }
                 }
             }
         }
-        // Vertical pass.
-        let rowLength = toWidth * channels
-        var sums = [Float](repeating: 0, count: rowLength * toHeight)
+        // Horizontal pass.
+        var out = [UInt8](repeating: 0, count: toWidth * toHeight * channels)
         for y in 0 ..< toHeight {
-            let target = y * rowLength
-            for k in down.start[y] ..< down.start[y + 1] {
-                let weight = down.weight[k]
-                let s = down.index[k] * rowLength
-                for i in 0 ..< rowLength { sums[target + i] += weight * rows[s + i] }
+            let source = y * rowLength, target = y * toWidth * channels
+            for x in 0 ..< toWidth {
+                for c in 0 ..< channels {
+                    var sum: Float = 0
+                    for k in across.start[x] ..< across.start[x + 1] {
+                        sum += across.weight[k] * rows[source + across.index[k] * channels + c]
+                    }
+                    out[target + x * channels + c] = clampedByte(sum)
+                }
             }
         }
-        var out = [UInt8](repeating: 0, count: sums.count)
-        for i in 0 ..< sums.count { out[i] = clampedByte(sums[i]) }
         return out
     }
 }
