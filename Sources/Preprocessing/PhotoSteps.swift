@@ -62,11 +62,13 @@ public struct PixelBox: Equatable, Sendable {
 /// garment and 0 for background (values between only in a softened mask).
 public enum PhotoSteps {
     /// b. The background model from the ring of width `border` × width (left and right) and
-    /// `border` × height (top and bottom), each at least one pixel. First the per-channel median
-    /// of the ring; then `refinements` times: keep the ring pixels within twice their median
-    /// distance from the current model (at least 5% of 255·√3), so a garment covering part of the
-    /// border, or salt noise, drops out while both colours of a striped floor stay and fit a colour plane to them by least squares (`Background.colour(u:v:)`).
-    /// The spread is the `percentile` (0...1) of all ring pixels' distances from the plane.
+    /// `border` × height (top and bottom), each at least one pixel. It starts from the ring's
+    /// per-channel median colour; then, `refinements` times, it keeps the ring pixels within
+    /// twice their median distance from the current model (and always those within 5% of
+    /// 255·√3), so a garment covering part of the border or salt noise drops out, and fits a
+    /// colour plane to them by least squares (`Background.colour(u:v:)`), so lighting that falls
+    /// off across a floor is followed. The spread is the `percentile` (0...1) of all ring pixels'
+    /// distances from the plane.
     public static func background(of image: RGBImage, border: Float = 0.05, percentile: Float = 0.75,
                                   refinements: Int = 2) -> Background {
         let w = image.width, h = image.height
@@ -121,13 +123,13 @@ public enum PhotoSteps {
         return Background(colour: c, gradientX: gx, gradientY: gy)
     }
 
-    /// c. The raw foreground mask. A pixel is close when it, or the same pixel of the `smoothed`
-    /// image (so noise and fine texture do not stop the fill, while outlines stay sharp), is
-    /// within `threshold` (RGB distance, inclusive) of the background colour. Background is the close pixels reachable from the
-    /// image's edge through close pixels, where the fill only passes through pixels whose whole
-    /// (2·`radius` + 1)² square is close (outside the image counts as close) and then grows back
-    /// by `radius` over close pixels: a morphological opening, so it cannot leak through
-    /// texture-thin gaps into a garment. Everything else, including garment pixels that match the
+    /// c. The raw foreground mask. A pixel is close when it, or the same pixel of the image
+    /// `smoothed` (so noise and fine texture do not stop the fill, while outlines stay sharp), is
+    /// within `threshold` (RGB distance, inclusive) of the background plane. Background is the
+    /// close pixels reachable from the image's edge, where the fill only passes through pixels
+    /// whose whole (2·`radius` + 1)² square is close (outside the image counts as close) and then
+    /// grows back by `radius` over close pixels: a morphological opening, so it cannot leak through
+    /// thin gaps into a garment. Everything else, including garment pixels that match the
     /// background but are enclosed by garment, is foreground (255).
     public static func foregroundMask(_ image: RGBImage, background: Background, threshold: Float,
                                       radius: Int = 2) -> GrayImage {

@@ -149,6 +149,15 @@ final class PhotoStepsTests: XCTestCase {
         XCTAssertEqual(PhotoSteps.softened(full), full)
     }
 
+    func testSmoothedBlursEachChannelAlone() {
+        var image = RGBImage(width: 3, height: 3, fill: RGB(100, 0, 50))
+        image[1, 1] = RGB(100, 160, 50)
+        let smooth = PhotoSteps.smoothed(image)
+        XCTAssertEqual(smooth[1, 1], RGB(100, 40, 50))  // 160 · 4 / 16
+        XCTAssertEqual(smooth[0, 1], RGB(100, 20, 50))
+        XCTAssertEqual(smooth[0, 0], RGB(100, 10, 50))
+    }
+
     /// A `side` × `side` square of `garment` in the middle of a 3·`side` image of `ground`, with its mask.
     private func square(_ garment: RGB, on ground: RGB, side: Int = 6) -> (RGBImage, GrayImage) {
         var image = RGBImage(width: 3 * side, height: 3 * side, fill: ground)
