@@ -1,1 +1,0 @@
-// Filled in by the photo-pipeline work (issue 13).

@@ -1,0 +1,171 @@
+import Imaging
+
+/// Which pipeline turns a photo into a model input.
+public enum PreprocessingMethod: String, CaseIterable, Codable, Sendable {
+    /// The Fashion-MNIST paper's conversion (`PaperSteps`), for product photos on plain white.
+    case paper
+    /// The pipeline for real photos (`PhotoSteps`): border background model, flood-filled mask, polarity, contrast.
+    case photo
+}
+
+/// One named intermediate picture (for `fashion preprocess --out steps.png`).
+public struct PreprocessingStep: Sendable {
+    /// What the picture shows, short enough to label it.
+    public var name: String
+    /// The picture.
+    public var image: RGBImage
+
+    /// A step from its name and picture.
+    public init(name: String, image: RGBImage) {
+        self.name = name
+        self.image = image
+    }
+}
+
+/// A photo → size×size grayscale pipeline with its parameters.
+public struct Preprocessor: Sendable, Equatable, Codable {
+    /// The pipeline.
+    public var method: PreprocessingMethod = .photo
+    /// Side of the square output in pixels (28 for Fashion-MNIST).
+    public var size = 28
+
+    // The photo pipeline's parameters (the paper's are fixed by the paper).
+
+    /// Longest edge of the working copy the photo is area-averaged down to before masking: 128.
+    public var workingSize = 128
+    /// Width of the border ring the background is modelled from, as a fraction of each side: 0.05.
+    public var borderFraction: Float = 0.05
+    /// Percentile of the ring pixels' distances from the background colour taken as their spread: 0.75.
+    public var spreadPercentile: Float = 0.75
+    /// A pixel is background-like within max(`minimumThreshold` × 255·√3, `spreadFactor` × spread): 1.5.
+    public var spreadFactor: Float = 1.5
+    /// Radius of the opening that keeps the background's flood fill out of thin gaps: 2.
+    public var openingRadius = 2
+    /// The smallest background distance threshold, as a fraction of 255·√3: 0.05 (the paper's fuzz).
+    public var minimumThreshold: Float = 0.05
+    /// Foreground components smaller than this fraction of the largest are dropped: 0.1.
+    public var componentFraction: Float = 0.1
+    /// Masks covering less than this fraction of the working image fall back to the centre crop: 0.05
+    /// (garments in shop and phone photos cover 20–70%; a few specks mean the mask failed).
+    public var minimumCoverage: Float = 0.05
+    /// Masks covering more than this fraction of the working image fall back to the centre crop: 0.95.
+    public var maximumCoverage: Float = 0.95
+    /// Side fraction of the centred rectangle kept by the fallback: 0.8.
+    public var fallbackFraction: Float = 0.8
+    /// Percentiles of the garment's intensities stretched to `contrastRange`: 0.02...0.98.
+    public var contrastPercentiles: ClosedRange<Float> = 0.02 ... 0.98
+    /// Intensities the garment's percentiles are stretched to: 64...255.
+    public var contrastRange: ClosedRange<Float> = 64 ... 255
+
+    /// A pipeline with the default parameters.
+    public init(method: PreprocessingMethod = .photo, size: Int = 28) {
+        self.method = method
+        self.size = size
+    }
+
+    /// The size × size grayscale image a model sees for `photo` (any size ≥ 1 × 1).
+    public func callAsFunction(_ photo: RGBImage) -> GrayImage {
+        switch method {
+        case .paper: return paper(photo).gray
+        case .photo: return self.photo(photo).final
+        }
+    }
+
+    /// Each intermediate picture, from the photo to the final size × size (as RGB gray).
+    public func steps(_ photo: RGBImage) -> [PreprocessingStep] {
+        switch method {
+        case .paper:
+            let t = paper(photo)
+            return [PreprocessingStep(name: "photo", image: photo),
+                    PreprocessingStep(name: "trim", image: t.trimmed),
+                    PreprocessingStep(name: "subsample", image: t.subsampled),
+                    PreprocessingStep(name: "sharpen", image: t.sharpened),
+                    PreprocessingStep(name: "extend", image: t.extended),
+                    PreprocessingStep(name: "negate", image: t.negated),
+                    PreprocessingStep(name: "gray", image: RGBImage(t.gray))]
+        case .photo:
+            let t = self.photo(photo)
+            return [PreprocessingStep(name: "photo", image: photo),
+                    PreprocessingStep(name: t.fallback ? "mask (fallback)" : "mask",
+                                      image: maskOverlay(t.working, mask: t.mask)),
+                    PreprocessingStep(name: "crop", image: t.cropped),
+                    PreprocessingStep(name: "intensity", image: RGBImage(t.intensity)),
+                    PreprocessingStep(name: "\(size)x\(size)", image: RGBImage(t.final))]
+        }
+    }
+
+    /// The smallest side a decoder may reduce a photo to before this pipeline without losing
+    /// quality (e.g. by JPEG DCT scaling). The photo pipeline area-averages to `workingSize` on
+    /// the longest edge first, so a smallest side of `workingSize` keeps the longest edge at
+    /// least that for any aspect ratio (conservative for elongated photos). The paper's trim may
+    /// keep only part of the photo before subsampling to `size`, so it asks for 4 × `size`: a
+    /// garment spanning a quarter of the smaller side still has `size` pixels to sample from.
+    public var decodeMinimumSide: Int {
+        switch method {
+        case .paper: return 4 * size
+        case .photo: return max(size, workingSize)
+        }
+    }
+
+    /// The paper's intermediates.
+    private struct PaperTrace {
+        var trimmed, subsampled, sharpened, extended, negated: RGBImage
+        var gray: GrayImage
+    }
+
+    /// Runs the paper's six steps.
+    private func paper(_ photo: RGBImage) -> PaperTrace {
+        let trimmed = PaperSteps.trim(photo)
+        let subsampled = PaperSteps.subsample(trimmed, longestEdge: size)
+        let sharpened = PaperSteps.sharpen(subsampled)
+        let extended = PaperSteps.extend(sharpened, width: size, height: size, fill: photo[0, 0])
+        let negated = PaperSteps.negate(extended)
+        return PaperTrace(trimmed: trimmed, subsampled: subsampled, sharpened: sharpened,
+                          extended: extended, negated: negated, gray: PaperSteps.grayscale(negated))
+    }
+
+    /// The photo pipeline's intermediates.
+    private struct PhotoTrace {
+        var working: RGBImage
+        var mask: GrayImage
+        var fallback: Bool
+        var cropped: RGBImage
+        var intensity: GrayImage
+        var final: GrayImage
+    }
+
+    /// Runs the photo pipeline's stages a–e.
+    private func photo(_ photo: RGBImage) -> PhotoTrace {
+        let longest = max(photo.width, photo.height)
+        let working = longest > workingSize ? AreaResize.fit(photo, longestEdge: workingSize) : photo
+        let background = PhotoSteps.background(of: PhotoSteps.smoothed(working), border: borderFraction,
+                                               percentile: spreadPercentile)
+        let threshold = PhotoSteps.threshold(background, minimum: minimumThreshold, factor: spreadFactor)
+        let raw = PhotoSteps.foregroundMask(working, background: background, threshold: threshold, radius: openingRadius)
+        var mask = PhotoSteps.cleaned(raw, keep: componentFraction)
+        let coverage = PhotoSteps.coverage(mask)
+        let fallback = coverage < minimumCoverage || coverage > maximumCoverage
+        if fallback {
+            mask = PhotoSteps.centreMask(width: working.width, height: working.height, fraction: fallbackFraction)
+        }
+        let box = PhotoSteps.boundingBox(mask) ?? PixelBox(x: 0, y: 0, width: working.width, height: working.height)
+        let cropped = PhotoSteps.crop(working, to: box)
+        let alpha = fallback ? PhotoSteps.crop(mask, to: box) : PhotoSteps.crop(PhotoSteps.softened(mask), to: box)
+        let intensity = PhotoSteps.intensity(cropped, mask: PhotoSteps.crop(mask, to: box), alpha: alpha,
+                                             background: background, percentiles: contrastPercentiles,
+                                             range: contrastRange)
+        return PhotoTrace(working: working, mask: mask, fallback: fallback, cropped: cropped,
+                          intensity: intensity, final: PhotoSteps.centred(intensity, size: size))
+    }
+}
+
+/// `image` with the mask's background (< 128) darkened and tinted blue, to show what was kept.
+func maskOverlay(_ image: RGBImage, mask: GrayImage) -> RGBImage {
+    var out = image
+    for i in 0 ..< mask.pixels.count where mask.pixels[i] < 128 {
+        out.pixels[3 * i] /= 4
+        out.pixels[3 * i + 1] /= 4
+        out.pixels[3 * i + 2] = out.pixels[3 * i + 2] / 4 + 96
+    }
+    return out
+}
