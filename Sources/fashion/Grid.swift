@@ -54,6 +54,7 @@ extension Fashion {
         @Option(help: "Output PNG file.") var out: String
         @Option(help: "Pixels per image pixel (nearest-neighbour upscaling).") var scale: Int = 8
         @Flag(help: "Draw the garment dark on white instead of as stored (light on black).") var invert = false
+        @Flag(help: "Draw the image rendered as a photo, as evaluate --photo-style sees it before JPEG compression.") var photoStyle = false
         @OptionGroup var dataOptions: DataOptions
 
         func validate() throws {
@@ -66,7 +67,7 @@ extension Fashion {
             guard index < images.count else {
                 throw UsageError("--index \(index) is out of range: the \(split.rawValue) split has \(images.count) images (0–\(images.count - 1))")
             }
-            let image = picture(of: images, index: index, scale: scale, inverted: invert)
+            let image = photoStyle ? PhotoStyle.render(images, index: index, seed: 1) : picture(of: images, index: index, scale: scale, inverted: invert)
             try AtomicFile.write(PNG.encode(image), to: URL(fileURLWithPath: out))
             print("wrote \(out) (\(image.width)×\(image.height)): \(split.rawValue) image \(index), label \(FashionMNIST.classNames[images.labels[index]])")
         }
