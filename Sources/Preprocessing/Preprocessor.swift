@@ -45,9 +45,9 @@ public struct Preprocessor: Sendable, Equatable, Codable {
     public var minimumThreshold: Float = 0.05
     /// Foreground components smaller than this fraction of the largest are dropped: 0.1.
     public var componentFraction: Float = 0.1
-    /// Masks covering less than this fraction of the working image fall back to the centre crop: 0.05
-    /// (garments in shop and phone photos cover 20–70%; a few specks mean the mask failed).
-    public var minimumCoverage: Float = 0.05
+    /// Masks covering less than this fraction of the working image fall back to the centre crop: 0.1
+    /// (garments in the phone photos cover 20–70%; less means the mask caught only specks).
+    public var minimumCoverage: Float = 0.1
     /// Masks covering more than this fraction of the working image fall back to the centre crop: 0.95.
     public var maximumCoverage: Float = 0.95
     /// Side fraction of the centred rectangle kept by the fallback: 0.8.
