@@ -98,7 +98,7 @@ public enum PhotoSteps {
             d = distances()
         }
         d.sort()
-        model.spread = d[min(d.count - 1, Int((percentile * Float(d.count - 1)).rounded()))]
+        model.spread = d[min(d.count - 1, max(0, Int((percentile * Float(d.count - 1)).rounded())))]
         return model
     }
 

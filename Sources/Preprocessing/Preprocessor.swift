@@ -45,9 +45,9 @@ public struct Preprocessor: Sendable, Equatable, Codable {
     public var minimumThreshold: Float = 0.05
     /// Foreground components smaller than this fraction of the largest are dropped: 0.1.
     public var componentFraction: Float = 0.1
-    /// Masks covering less than this fraction of the working image fall back to the centre crop: 0.05
-    /// (garments in shop and phone photos cover 20–70%; a few specks mean the mask failed).
-    public var minimumCoverage: Float = 0.05
+    /// Masks covering less than this fraction of the working image fall back to the centre crop: 0.1
+    /// (garments in the phone photos cover 20–70%; less means the mask caught only specks).
+    public var minimumCoverage: Float = 0.1
     /// Masks covering more than this fraction of the working image fall back to the centre crop: 0.95.
     public var maximumCoverage: Float = 0.95
     /// Side fraction of the centred rectangle kept by the fallback: 0.8.
@@ -90,7 +90,7 @@ public struct Preprocessor: Sendable, Equatable, Codable {
                                       image: maskOverlay(t.working, mask: t.mask)),
                     PreprocessingStep(name: "crop", image: t.cropped),
                     PreprocessingStep(name: "intensity", image: RGBImage(t.intensity)),
-                    PreprocessingStep(name: "\(size)x\(size)", image: RGBImage(t.final))]
+                    PreprocessingStep(name: "\(side)x\(side)", image: RGBImage(t.final))]
         }
     }
 
@@ -107,6 +107,9 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         }
     }
 
+    /// The output side actually used: `size`, at least 1.
+    private var side: Int { max(1, size) }
+
     /// The paper's intermediates.
     private struct PaperTrace {
         var trimmed, subsampled, sharpened, extended, negated: RGBImage
@@ -116,9 +119,9 @@ public struct Preprocessor: Sendable, Equatable, Codable {
     /// Runs the paper's six steps.
     private func paper(_ photo: RGBImage) -> PaperTrace {
         let trimmed = PaperSteps.trim(photo)
-        let subsampled = PaperSteps.subsample(trimmed, longestEdge: size)
+        let subsampled = PaperSteps.subsample(trimmed, longestEdge: side)
         let sharpened = PaperSteps.sharpen(subsampled)
-        let extended = PaperSteps.extend(sharpened, width: size, height: size, fill: photo[0, 0])
+        let extended = PaperSteps.extend(sharpened, width: side, height: side, fill: photo[0, 0])
         let negated = PaperSteps.negate(extended)
         return PaperTrace(trimmed: trimmed, subsampled: subsampled, sharpened: sharpened,
                           extended: extended, negated: negated, gray: PaperSteps.grayscale(negated))
@@ -155,7 +158,7 @@ public struct Preprocessor: Sendable, Equatable, Codable {
                                              background: background, percentiles: contrastPercentiles,
                                              range: contrastRange)
         return PhotoTrace(working: working, mask: mask, fallback: fallback, cropped: cropped,
-                          intensity: intensity, final: PhotoSteps.centred(intensity, size: size))
+                          intensity: intensity, final: PhotoSteps.centred(intensity, size: side))
     }
 }
 

@@ -100,6 +100,19 @@ final class PreprocessorTests: XCTestCase {
         }
     }
 
+    func testOddParametersDoNotTrap() {
+        var odd = Preprocessor(size: 0)
+        odd.workingSize = 0
+        odd.borderFraction = 2
+        odd.spreadPercentile = -1
+        odd.openingRadius = -3
+        odd.fallbackFraction = 5
+        let photo = RGBImage(width: 6, height: 4, fill: RGB(9, 9, 9))
+        XCTAssertEqual(odd(photo).width, 1)
+        odd.method = .paper
+        XCTAssertEqual(odd(photo).width, 1)
+    }
+
     func testStepsEndWithTheFinalImage() {
         let photo = shirtPhoto(RGB(40, 50, 90)) { _, _ in .white }
         for method in PreprocessingMethod.allCases {
