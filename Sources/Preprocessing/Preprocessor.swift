@@ -63,6 +63,28 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         self.size = size
     }
 
+    /// Reads a pipeline saved in a checkpoint, taking the default for every parameter it lacks (so a
+    /// checkpoint saved before a parameter existed still loads, with the behaviour it had).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        let d = Preprocessor()
+        method = try value(.method, d.method)
+        size = try value(.size, d.size)
+        workingSize = try value(.workingSize, d.workingSize)
+        borderFraction = try value(.borderFraction, d.borderFraction)
+        spreadPercentile = try value(.spreadPercentile, d.spreadPercentile)
+        spreadFactor = try value(.spreadFactor, d.spreadFactor)
+        openingRadius = try value(.openingRadius, d.openingRadius)
+        minimumThreshold = try value(.minimumThreshold, d.minimumThreshold)
+        componentFraction = try value(.componentFraction, d.componentFraction)
+        minimumCoverage = try value(.minimumCoverage, d.minimumCoverage)
+        maximumCoverage = try value(.maximumCoverage, d.maximumCoverage)
+        fallbackFraction = try value(.fallbackFraction, d.fallbackFraction)
+        contrastPercentiles = try value(.contrastPercentiles, d.contrastPercentiles)
+        contrastRange = try value(.contrastRange, d.contrastRange)
+    }
+
     /// The size × size grayscale image a model sees for `photo` (any size ≥ 1 × 1).
     public func callAsFunction(_ photo: RGBImage) -> GrayImage {
         switch method {

@@ -141,6 +141,14 @@ final class PreprocessorTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(Preprocessor.self, from: data), preprocessor)
     }
 
+    func testMissingParametersTakeTheirDefaults() throws {
+        let saved = try JSONDecoder().decode(Preprocessor.self, from: Data(#"{"method": "paper", "spreadFactor": 2}"#.utf8))
+        var expected = Preprocessor(method: .paper)
+        expected.spreadFactor = 2
+        XCTAssertEqual(saved, expected)
+        XCTAssertThrowsError(try JSONDecoder().decode(Preprocessor.self, from: Data(#"{"method": "magic"}"#.utf8)))
+    }
+
     func testStepsSheetLayout() {
         let a = PreprocessingStep(name: "a", image: RGBImage(width: 10, height: 20, fill: RGB(255, 0, 0)))
         let b = PreprocessingStep(name: "b", image: RGBImage(width: 2, height: 2, fill: RGB(0, 0, 255)))
