@@ -13,6 +13,8 @@ extension ImageFolder.Subset: ExpressibleByArgument {}
 struct PhotoOptions: ParsableArguments {
     @Option(help: "Photo preprocessing: photo (for real photos) or paper (the Fashion-MNIST paper's steps) (default: the checkpoint's, else photo).")
     var preprocessing: PreprocessingMethod?
+    @Option(help: ArgumentHelp("Photo pipeline parameters as JSON, replacing the checkpoint's; missing ones take their defaults, e.g. '{\"spreadFactor\": 2}' (names: docs/PHOTOS.md).", valueName: "json"))
+    var preprocessingParameters: String?
     @Option(help: "Refuse images of more pixels than this many million (default 40).") var maxMegapixels: Double = 40
     @Option(help: "Refuse files larger than this many MiB (default 64).") var maxFileMib: Int = 64
 
@@ -29,6 +31,12 @@ struct PhotoOptions: ParsableArguments {
     /// A classifier for `checkpoint` with these options and test-time views.
     func classifier(_ checkpoint: ModelCheckpoint, tta: TestTimeAugmentation = .none) throws -> Classifier {
         var classifier = try Classifier(checkpoint, tta: tta, limits: limits)
+        if let preprocessingParameters {
+            guard let parameters = try? JSONDecoder().decode(Preprocessor.self, from: Data(preprocessingParameters.utf8)) else {
+                throw UsageError("--preprocessing-parameters: not a JSON object of photo pipeline parameters: \(preprocessingParameters)")
+            }
+            classifier.preprocessor = parameters
+        }
         if let preprocessing { classifier.preprocessor.method = preprocessing }
         return classifier
     }
