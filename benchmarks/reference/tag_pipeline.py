@@ -65,20 +65,23 @@ FASHION_MNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 
 # --- Preprocessing parameters (Preprocessor.swift) ------------------------------------
 
+# Keep equal to the defaults in Preprocessor.swift (these are those of commit da3430d).
 DEFAULTS = {
     "method": "photo", "size": 28, "workingSize": 128, "borderFraction": 0.05,
-    "spreadPercentile": 0.75, "spreadFactor": 1.5, "openingRadius": 2,
-    "minimumThreshold": 0.05, "componentFraction": 0.1, "minimumCoverage": 0.1,
+    "spreadPercentile": 0.75, "spreadFactor": 2, "openingRadius": 2,
+    "minimumThreshold": 0.08, "componentFraction": 0.1, "minimumCoverage": 0.1,
     "maximumCoverage": 0.95, "fallbackFraction": 0.8,
-    "contrastPercentiles": [0.02, 0.98], "contrastRange": [64, 255],
+    "contrastPercentiles": [0.02, 0.98], "contrastRange": [0, 255],
 }
 
 
-def preprocessing_parameters(metadata):
-    """The defaults, overridden by the checkpoint's "preprocessing" JSON when present."""
+def preprocessing_parameters(metadata, override=None):
+    """The defaults, with the parameters of `override` (the JSON of fashion's
+    --preprocessing-parameters) or else of the checkpoint's "preprocessing" metadata."""
     params = dict(DEFAULTS)
-    if "preprocessing" in metadata:
-        params.update(json.loads(metadata["preprocessing"]))
+    text = override if override is not None else metadata.get("preprocessing")
+    if text is not None:
+        params.update(json.loads(text))
     if params["method"] != "photo":
         sys.exit(f"error: only the photo preprocessing is ported, the checkpoint asks for {params['method']}")
     return params
@@ -522,6 +525,8 @@ def main():
     parser.add_argument("--no-draft", action="store_true", help="decode JPEGs at full size (no DCT scaling)")
     parser.add_argument("--turbo-scale", action="store_true",
                         help="decode JPEGs at fashion's n/8 DCT scale (via Pillow internals) instead of draft's 1/2^k")
+    parser.add_argument("--preprocessing-parameters", metavar="JSON",
+                        help="photo pipeline parameters replacing the checkpoint's, as fashion's option")
     args = parser.parse_args()
 
     import multiprocessing as mp
@@ -529,7 +534,7 @@ def main():
     scaling = "full" if args.no_draft else "turbo" if args.turbo_scale else "draft"
     # The preprocessing parameters from the file's metadata; then the pool is forked before
     # torch is imported, so the workers carry no torch state or threads.
-    params = preprocessing_parameters(safetensors_metadata(args.weights))
+    params = preprocessing_parameters(safetensors_metadata(args.weights), args.preprocessing_parameters)
     pool = mp.get_context("fork").Pool(args.workers, initializer=init_worker,
                                        initargs=(params, scaling))
     import torch
