@@ -81,7 +81,12 @@ def preprocessing_parameters(metadata, override=None):
     params = dict(DEFAULTS)
     text = override if override is not None else metadata.get("preprocessing")
     if text is not None:
-        params.update(json.loads(text))
+        given = json.loads(text)
+        unknown = sorted(set(given) - set(DEFAULTS))
+        if unknown:
+            print(f"warning: preprocessing parameters this port does not know (ignored, so the "
+                  f"work may differ from fashion's): {', '.join(unknown)}", file=sys.stderr)
+        params.update({k: v for k, v in given.items() if k in DEFAULTS})
     if params["method"] != "photo":
         sys.exit(f"error: only the photo preprocessing is ported, the checkpoint asks for {params['method']}")
     return params
