@@ -31,6 +31,7 @@ let package = Package(
                        providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // MARK: Engine
         // Float32 NCHW tensors and the kernels that compute on them (the only unsafe code).
@@ -49,8 +50,8 @@ let package = Package(
         .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
         // Named architectures built from NN layers.
         .target(name: "Models", dependencies: ["NN"]),
-        // safetensors reading and writing, atomic files.
-        .target(name: "Checkpoint", dependencies: ["Tensor", "NN", "Models"]),
+        // safetensors reading and writing, atomic files, SHA-256 of files (OpenSSL's libcrypto).
+        .target(name: "Checkpoint", dependencies: ["Tensor", "NN", "Models", "CCrypto"]),
 
         // MARK: Pictures
         // RGB pictures, PNG files and a bitmap font for labels.

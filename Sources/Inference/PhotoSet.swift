@@ -4,11 +4,17 @@ import Foundation
 import Models
 import NN
 import Preprocessing
+import Tensor
 
-/// `transform` applied to every element on all cores (results in input order).
+/// `transform` applied to every element on `Threads.count` threads (results in input order); each
+/// thread takes every `Threads.count`-th element, so slow and fast items spread evenly.
 public func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+    let threads = min(Threads.count, items.count)
+    guard threads > 1 else { return items.map(transform) }
     let results = Results<R>(count: items.count)
-    DispatchQueue.concurrentPerform(iterations: items.count) { i in results.set(i, transform(items[i])) }
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        for i in stride(from: t, to: items.count, by: threads) { results.set(i, transform(items[i])) }
+    }
     return results.values.map { $0! }
 }
 

@@ -29,6 +29,7 @@ extension Fashion {
         }
 
         func run() throws {
+            dataOptions.threadOptions.apply()
             let checkpoint = try weightsOptions.checkpoint.load()
             var classifier = try photo.classifier(checkpoint, tta: ttaOptions.mode)
             let logits: Calibration.ViewLogits

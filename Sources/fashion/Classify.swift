@@ -18,12 +18,14 @@ extension Fashion {
         @Flag(help: "Print one JSON object per image (path, label, index, probability, top_k, abstained, reason).") var json = false
         @OptionGroup var photo: PhotoOptions
         @OptionGroup var ttaOptions: TTAOptions
+        @OptionGroup var threadOptions: ThreadOptions
 
         func validate() throws {
             if images.isEmpty { throw ValidationError("name at least one photo to classify") }
         }
 
         func run() throws {
+            threadOptions.apply()
             let classifier = try photo.classifier(checkpoint.load(), tta: ttaOptions.mode)
             let files = images.map { URL(fileURLWithPath: $0) }
             let inputs = concurrentMap(files) { file in Result { try classifier.input(photoAt: file) } }

@@ -92,6 +92,7 @@ extension Fashion {
         }
 
         func run() throws {
+            dataOptions.threadOptions.apply()
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             if folder.images != nil {

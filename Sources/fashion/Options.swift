@@ -5,21 +5,31 @@ import Foundation
 import Tensor
 import Training
 
-/// Where the dataset lives and how many threads to compute with.
-struct DataOptions: ParsableArguments {
-    @Option(help: "Directory with the Fashion-MNIST IDX files (default: $FASHION_MNIST_DIR or \(FashionMNIST.defaultDirectory)).")
-    var data: String?
-
-    @Option(help: "Threads for BLAS and kernels (default: all cores).")
+/// How many threads to compute with.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: "Threads for decoding, kernels, BLAS and oneDNN (default: all cores).")
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
+    /// Applies the thread setting.
+    func apply() {
+        if let threads { Threads.set(threads) }
+    }
+}
+
+/// Where the dataset lives and how many threads to compute with.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Directory with the Fashion-MNIST IDX files (default: $FASHION_MNIST_DIR or \(FashionMNIST.defaultDirectory)).")
+    var data: String?
+
+    @OptionGroup var threadOptions: ThreadOptions
+
     /// Applies the thread setting and returns the dataset directory.
     func prepare() -> URL {
-        if let threads { Threads.set(threads) }
+        threadOptions.apply()
         return FashionMNIST.directory(data)
     }
 }

@@ -48,6 +48,7 @@ extension Fashion {
         @Flag(help: "No progress bar or progress lines, only the summary.") var quiet = false
         @OptionGroup var photo: PhotoOptions
         @OptionGroup var ttaOptions: TTAOptions
+        @OptionGroup var threadOptions: ThreadOptions
 
         func validate() throws {
             if paths.isEmpty { throw ValidationError("name at least one photo or folder to tag") }
@@ -65,6 +66,7 @@ extension Fashion {
                     throw UsageError("\(url.path): the folder \(folder) does not exist")
                 }
             }
+            threadOptions.apply()
             let classifier = try photo.classifier(checkpoint.load(), tta: ttaOptions.mode)
             let resume = try TagFile.resumeState(of: outURL, format: format)
             let output = try AppendFile(outURL, truncatingTo: resume.completeLength)
