@@ -4,13 +4,13 @@ import Foundation
 public struct TagRecord: Codable, Equatable, Sendable {
     /// The file's path as it was found.
     public var path: String
-    /// SHA-256 of the file's bytes (lower-case hex).
-    public var sha256: String
+    /// SHA-256 of the file's bytes (lower-case hex); nil where the bytes were not hashed (`classify --json`).
+    public var sha256: String?
     /// The classification.
     public var classification: Classification
 
     /// A record for `path`.
-    public init(path: String, sha256: String, classification: Classification) {
+    public init(path: String, sha256: String?, classification: Classification) {
         self.path = path
         self.sha256 = sha256
         self.classification = classification
@@ -22,15 +22,15 @@ public struct TagRecord: Codable, Equatable, Sendable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         path = try c.decode(String.self, forKey: .path)
-        sha256 = try c.decode(String.self, forKey: .sha256)
+        sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
         classification = try Classification(from: decoder)
     }
 
-    /// Writes one flat JSON object.
+    /// Writes one flat JSON object (no `sha256` key when there is none).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(path, forKey: .path)
-        try c.encode(sha256, forKey: .sha256)
+        try c.encodeIfPresent(sha256, forKey: .sha256)
         try classification.encode(to: encoder)
     }
 }
@@ -60,7 +60,7 @@ public enum TagFile {
         case .csv:
             let c = record.classification
             let top = c.topK.map { "\($0.label):" + String(format: "%.6f", $0.probability) }.joined(separator: ";")
-            return [record.path, record.sha256, c.label, String(c.index), String(format: "%.6f", c.probability),
+            return [record.path, record.sha256 ?? "", c.label, String(c.index), String(format: "%.6f", c.probability),
                     String(c.abstained), c.reason ?? "", top].map(csvField).joined(separator: ",") + "\n"
         }
     }

@@ -40,11 +40,9 @@ extension Fashion {
                 }
             }
             let results = classifier.classify(good.map(\.input), top: confidence.top, minimumConfidence: confidence.minConfidence)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for (item, result) in zip(good, results) {
                 if json {
-                    print(String(decoding: try encoder.encode(TagLine(path: item.path, classification: result)), as: UTF8.self))
+                    print(TagFile.line(TagRecord(path: item.path, sha256: nil, classification: result), format: .jsonl), terminator: "")
                 } else {
                     print("\(item.path)  \(result.summary)")
                 }

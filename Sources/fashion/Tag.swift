@@ -9,20 +9,6 @@ import Training
 
 extension TagFile.Format: ExpressibleByArgument {}
 
-/// A line of `classify --json`: the path and the classification side by side.
-struct TagLine: Encodable {
-    var path: String
-    var classification: Classification
-
-    enum CodingKeys: String, CodingKey { case path }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(path, forKey: .path)
-        try classification.encode(to: encoder)
-    }
-}
-
 extension Fashion {
     /// `fashion tag`: tags every photo of files and folders into a JSON-lines or CSV file, resumably.
     struct Tag: ParsableCommand {
@@ -73,40 +59,21 @@ extension Fashion {
             let errorLog = try AppendFile(errorsURL, truncatingTo: 0)
             if format == .csv && resume.isEmpty { try output.append(TagFile.csvHeader + "\n") }
 
-            // Files to do: every path expanded; a path that cannot be expanded is a failure, not the end of the run.
-            var files: [String] = []
-            var failed = 0
-            for path in paths {
-                do {
-                    files += try ImageFolder.expand([path]).map(\.relativePath)
-                } catch {
-                    failed += 1
-                    try errorLog.append(errorLine(path: path, error: "\(error)".replacingOccurrences(of: "\(path): ", with: "")))
-                }
-            }
-            var seen = Set<String>()
-            files = files.filter { seen.insert($0).inserted }
+            let (files, missing) = expand(paths)
+            for (path, problem) in missing { try errorLog.append(errorLine(path: path, error: problem)) }
             let todo = files.filter { !resume.paths.contains($0) }
             let skipped = files.count - todo.count
             if skipped > 0 && !quiet { print("resuming \(out): \(skipped) of \(files.count) images already tagged") }
 
             var bar = ProgressBar(total: todo.count, label: "tagging")
             let showBar = !quiet && ProgressBar.isTerminal
-            var tagged = 0, abstained = 0, done = 0
+            var tagged = 0, abstained = 0, failed = missing.count, done = 0
             var lastReport = Date()
             for start in stride(from: 0, to: todo.count, by: chunk) {
                 let paths = Array(todo[start..<min(todo.count, start + chunk)])
-                let limits = classifier.limits
-                let prepared = concurrentMap(paths) { path in
-                    Result { () throws -> (sha256: String, input: GrayImage) in
-                        let data = try ImageDecoder.read(URL(fileURLWithPath: path), limits: limits)
-                        let image = try ImageDecoder.decode(data, limits: limits, minimumSide: classifier.preprocessor.decodeMinimumSide)
-                        return (SHA256.hex(data), classifier.preprocessor(image))
-                    }
-                }
                 var good: [(path: String, sha256: String)] = [], inputs: [GrayImage] = []
                 var errorText = ""
-                for (path, result) in zip(paths, prepared) {
+                for (path, result) in zip(paths, prepare(paths, for: classifier)) {
                     switch result {
                     case .success(let item):
                         good.append((path, item.sha256))
@@ -138,6 +105,31 @@ extension Fashion {
             print(String(format: "tagged %d photos (%d abstained), %d failed, %d already done; %.1f s, %.0f photos/s → %@",
                          tagged, abstained, failed, skipped, seconds, Double(tagged + failed) / max(seconds, 1e-9), out)
                   + (failed > 0 ? " (errors in \(errorsURL.relativePath))" : ""))
+        }
+
+        /// The image files of `paths` (folders walked), each once, and the paths that gave none, with why.
+        func expand(_ paths: [String]) -> (files: [String], missing: [(path: String, problem: String)]) {
+            var files: [String] = [], missing: [(String, String)] = []
+            var seen = Set<String>()
+            for path in paths {
+                do {
+                    for file in try ImageFolder.expand([path]).map(\.relativePath) where seen.insert(file).inserted { files.append(file) }
+                } catch {
+                    missing.append((path, "\(error)".replacingOccurrences(of: "\(path): ", with: "")))
+                }
+            }
+            return (files, missing)
+        }
+
+        /// Each photo read (within the limits), hashed, decoded and preprocessed, on all threads.
+        func prepare(_ paths: [String], for classifier: Classifier) -> [Result<(sha256: String, input: GrayImage), any Error>] {
+            concurrentMap(paths) { path in
+                Result {
+                    let data = try ImageDecoder.read(URL(fileURLWithPath: path), limits: classifier.limits)
+                    let image = try ImageDecoder.decode(data, limits: classifier.limits, minimumSide: classifier.preprocessor.decodeMinimumSide)
+                    return (SHA256.hex(data), classifier.preprocessor(image))
+                }
+            }
         }
 
         /// One JSON line of the errors file.
