@@ -1,5 +1,5 @@
-import Inference
 import Foundation
+import Inference
 import Training
 
 /// The confusion matrix as an SVG heat map: rows are true classes, columns predictions,

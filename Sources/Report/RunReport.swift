@@ -1,8 +1,8 @@
-import Inference
 import Checkpoint
 import Data
 import Foundation
 import Imaging
+import Inference
 import Models
 import Training
 

@@ -1,7 +1,7 @@
-import Inference
 import Data
 import Dispatch
 import Foundation
+import Inference
 import Models
 import NN
 import Tensor

@@ -1,7 +1,7 @@
-import Inference
 import Checkpoint
 import Data
 import Foundation
+import Inference
 import Models
 import NN
 import Tensor

@@ -1,8 +1,8 @@
-import Inference
 import ArgumentParser
 import Checkpoint
 import Data
 import Foundation
+import Inference
 import Models
 import Training
 

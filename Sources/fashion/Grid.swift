@@ -1,9 +1,9 @@
-import Inference
 import ArgumentParser
 import Checkpoint
 import Data
 import Foundation
 import Imaging
+import Inference
 import Report
 import Training
 

@@ -1,7 +1,7 @@
-import Inference
 import ArgumentParser
 import Data
 import Foundation
+import Inference
 import Tensor
 import Training
 

@@ -1,5 +1,5 @@
-import Inference
 import Foundation
+import Inference
 @testable import Report
 import Training
 import XCTest
