@@ -62,6 +62,10 @@ public struct Classifier {
         model = checkpoint.model
         architecture = checkpoint.architecture.name
         classNames = checkpoint.classNames
+        let outputs = checkpoint.model.forward(Tensor(shape: [1, 1, 28, 28]), phase: .inference).shape[1]
+        guard outputs == classNames.count else {
+            throw InferenceError("the checkpoint names \(classNames.count) classes but its model has \(outputs) outputs")
+        }
         temperature = 1
         if let text = checkpoint.metadata[ModelCheckpoint.Key.temperature] {
             guard let value = Float(text), value.isFinite, value > 0 else {
@@ -113,7 +117,7 @@ public struct Classifier {
     /// The classification given one row of probabilities.
     public func classification(_ probabilities: [Float], top k: Int, minimumConfidence: Float?) -> Classification {
         let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
-        let ranked = order.prefix(max(1, k)).map { RankedClass(label: name($0), index: $0, probability: probabilities[$0]) }
+        let ranked = order.prefix(max(1, k)).map { RankedClass(label: classNames[$0], index: $0, probability: probabilities[$0]) }
         let best = ranked[0]
         var result = Classification(label: best.label, index: best.index, probability: best.probability,
                                     topK: ranked, abstained: false, reason: nil)
@@ -125,8 +129,6 @@ public struct Classifier {
         return result
     }
 
-    /// The name of class `index` (its number when the checkpoint names fewer classes).
-    func name(_ index: Int) -> String { index < classNames.count ? classNames[index] : "class \(index)" }
 
     /// Inputs as a tensor [n, 1, H, W] in [0, 1]; all must have the same size.
     static func tensor(_ inputs: [GrayImage]) -> Tensor {

@@ -44,6 +44,9 @@ final class PhotoCommandTests: XCTestCase, RunsFashion {
         XCTAssertTrue(mixed.stderr.hasPrefix("Error: ") && mixed.stderr.contains("GIF files are not supported"), mixed.stderr)
         try expectFailure(["classify", "--weights", weights, "--top", "0", paths[0]], mentioning: "--top must be at least 1")
         try expectFailure(["classify", "--weights", "/nonexistent.safetensors", paths[0]], mentioning: "file not found")
+        let short = try TestSupport.temporaryDirectory().appendingPathComponent("short.safetensors")
+        try ModelCheckpoint.save(Models.seedCNN(seed: 2), architecture: "seed-cnn", classNames: ["a", "b", "c"], to: short)
+        try expectFailure(["classify", "--weights", short.path, paths[0]], mentioning: "names 3 classes but its model has 10 outputs")
     }
 
     func testTagTagsGoodFilesReportsBadOnesAndResumes() throws {
