@@ -111,9 +111,24 @@ public struct PhotoEvaluation: Codable {
     public var confusion: [[Int]]
     /// Of the photos predicted as each class, the fraction whose folder accepts it (nil when none was).
     public var precision: [Double?]
+    /// What `--min-confidence` would do: for each threshold, the fraction of photos still tagged and
+    /// the accuracy of those tags.
+    public var abstention: [Abstention]
+
+    /// Tagging only the photos whose top probability reaches `minimumConfidence`.
+    public struct Abstention: Codable {
+        /// The threshold.
+        public var minimumConfidence: Double
+        /// Fraction of photos tagged.
+        public var coverage: Double
+        /// Accuracy of the tagged photos (nil when none is).
+        public var accuracy: Double?
+
+        enum CodingKeys: String, CodingKey { case minimumConfidence = "min_confidence", coverage, accuracy }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case accuracy, loss, expectedCalibrationError = "ece", images, folders, classNames = "class_names", confusion, precision
+        case accuracy, loss, expectedCalibrationError = "ece", images, folders, classNames = "class_names", confusion, precision, abstention
     }
 
     /// The evaluation of `probabilities` (`photos.inputs.count × classes`) on `photos`.
@@ -143,6 +158,13 @@ public struct PhotoEvaluation: Codable {
             let right = photos.folders.indices.filter { photos.folders[$0].accepted.contains(c) }.reduce(0) { $0 + confusion[$1][c] }
             return predicted == 0 ? nil : Double(right) / Double(predicted)
         }
+        let total = accepted.count
+        abstention = [0.3, 0.5, 0.7, 0.9].map { threshold in
+            let kept = confidence.indices.filter { Double(confidence[$0]) >= threshold }
+            let right = kept.filter { correct[$0] }.count
+            return Abstention(minimumConfidence: threshold, coverage: total == 0 ? 0 : Double(kept.count) / Double(total),
+                              accuracy: kept.isEmpty ? nil : Double(right) / Double(kept.count))
+        }
     }
 
     /// A plain-text table: accuracy, loss, calibration error, per-folder accuracy and the confusion matrix.
@@ -165,6 +187,10 @@ public struct PhotoEvaluation: Codable {
             padded($0.map { String(format: "%.2f", $0) } ?? "-", to: 6, alignRight: true)
         }.joined())
         lines.append("")
+        lines.append("with --min-confidence P: " + abstention.map {
+            String(format: "P %.1f tags %.1f%% at %@", $0.minimumConfidence, $0.coverage * 100,
+                   $0.accuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "-")
+        }.joined(separator: "; "))
         lines.append("classes: " + classNames.enumerated().map { "\($0) \($1)" }.joined(separator: ", "))
         return lines.joined(separator: "\n")
     }

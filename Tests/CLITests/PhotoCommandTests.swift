@@ -125,6 +125,10 @@ final class PhotoCommandTests: XCTestCase, RunsFashion {
         XCTAssertEqual(folders[1]["accepted"] as? [String], ["Sandal", "Sneaker", "Ankle boot"])
         let confusion = try XCTUnwrap(object["confusion"] as? [[Int]])
         XCTAssertEqual(confusion.map { $0.reduce(0, +) }, [3, 3])
+        let abstention = try XCTUnwrap(object["abstention"] as? [[String: Any]])
+        XCTAssertEqual(abstention.map { $0["min_confidence"] as? Double }, [0.3, 0.5, 0.7, 0.9])
+        let coverage = abstention.compactMap { $0["coverage"] as? Double }
+        XCTAssertEqual(coverage, coverage.sorted(by: >), "a higher threshold never tags more")
 
         let calibrated = directory.appendingPathComponent("calibrated.safetensors").path
         let calibrate = try run(["calibrate", "--weights", weights, "--images", root.path, "--class-map", map.path, "--out", calibrated])
