@@ -131,12 +131,13 @@ public enum PhotoSteps {
     /// grows back by `radius` over close pixels: a morphological opening, so it cannot leak through
     /// thin gaps into a garment. Everything else, including garment pixels that match the
     /// background but are enclosed by garment, is foreground (255).
-    public static func foregroundMask(_ image: RGBImage, background: Background, threshold: Float,
+    /// `smooth` is `smoothed(image)` when the caller already has it.
+    public static func foregroundMask(_ image: RGBImage, smooth: RGBImage? = nil, background: Background, threshold: Float,
                                       radius: Int = 2) -> GrayImage {
         let w = image.width, h = image.height
         let limit = threshold * threshold
         var close = [UInt8](repeating: 0, count: w * h)
-        let smooth = smoothed(image)
+        let smooth = smooth ?? smoothed(image)
         for y in 0 ..< h {
             let v = relative(y, h)
             for x in 0 ..< w {

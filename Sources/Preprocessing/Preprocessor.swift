@@ -166,10 +166,10 @@ public struct Preprocessor: Sendable, Equatable, Codable {
     private func photo(_ photo: RGBImage) -> PhotoTrace {
         let longest = max(photo.width, photo.height)
         let working = longest > workingSize ? AreaResize.fit(photo, longestEdge: workingSize) : photo
-        let background = PhotoSteps.background(of: PhotoSteps.smoothed(working), border: borderFraction,
-                                               percentile: spreadPercentile)
+        let smooth = PhotoSteps.smoothed(working)
+        let background = PhotoSteps.background(of: smooth, border: borderFraction, percentile: spreadPercentile)
         let threshold = PhotoSteps.threshold(background, minimum: minimumThreshold, factor: spreadFactor)
-        let raw = PhotoSteps.foregroundMask(working, background: background, threshold: threshold, radius: openingRadius)
+        let raw = PhotoSteps.foregroundMask(working, smooth: smooth, background: background, threshold: threshold, radius: openingRadius)
         var mask = PhotoSteps.cleaned(raw, keep: componentFraction)
         let coverage = PhotoSteps.coverage(mask)
         let fallback = coverage < minimumCoverage || coverage > maximumCoverage
