@@ -38,7 +38,7 @@ public enum Recipes {
                    c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2, erasingProbability: 0.5)
                    return c
                }()),
-        Recipe(name: "photo", summary: "holds up on real photos: fast's training with photo-like augmentation (tone, blur, clutter, noise, crops, small rotations) for 15 epochs, under 30 min on 2 cores",
+        Recipe(name: "photo", summary: "for photos: fast's training with photo-like augmentation (tone, blur, clutter, noise, crops, small rotations), 15 epochs; 88.1% on the test set rendered as photos (fast: 82.9%), 92.7% plain; 21–24 min of epochs on 2 Zen 3 cores",
                config: {
                    var c = fast
                    c.recipe = "photo"
