@@ -36,18 +36,7 @@ PY="$VENV/bin/python"
 FASHION=.build/release/fashion
 REF=benchmarks/reference
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# Run a command with its output in a log file; show the log only on failure.
-quietly() {
-    local name=$1; shift
-    if ! "$@" >"$tmp/$name.log" 2>&1; then
-        echo "error: $name failed:" >&2
-        cat "$tmp/$name.log" >&2
-        exit 1
-    fi
-}
+source "$REF/common.sh"
 
 # Print a log without TensorFlow's start-up notices, indented.
 show_log() {

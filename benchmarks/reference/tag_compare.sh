@@ -54,18 +54,7 @@ VENV="${VENV:-/work/venv}"
 PY="$VENV/bin/python"
 REF=benchmarks/reference
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# Run a command with its output in a log file; show the log only on failure.
-quietly() {
-    local name=$1; shift
-    if ! "$@" >"$tmp/$name.log" 2>&1; then
-        echo "error: $name failed:" >&2
-        cat "$tmp/$name.log" >&2
-        exit 1
-    fi
-}
+source "$REF/common.sh"
 
 # --- Setup ---------------------------------------------------------------------
 echo "== CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores," \
