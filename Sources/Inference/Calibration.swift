@@ -44,15 +44,8 @@ public enum Calibration {
             var mean = [Float](repeating: 0, count: count * classes)
             let scale = 1 / temperature, share = 1 / Float(views.count)
             for logits in views {
-                for row in 0..<count {
-                    let base = row * classes
-                    var top = -Float.infinity
-                    for c in 0..<classes { top = max(top, logits[base + c]) }
-                    var sum: Float = 0
-                    var e = [Float](repeating: 0, count: classes)
-                    for c in 0..<classes { e[c] = exp((logits[base + c] - top) * scale); sum += e[c] }
-                    for c in 0..<classes { mean[base + c] += share * e[c] / sum }
-                }
+                let p = softmax(Tensor(shape: [count, classes], scalars: logits.map { $0 * scale }))
+                for i in mean.indices { mean[i] += share * p.scalars[i] }
             }
             return mean
         }
