@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The package reads in the order the data flows:
 // system libraries → tensors and kernels → layers → data → pictures (decoding, preprocessing) →
-// models → checkpoints → inference → training → reports → CLI.
+// models → checkpoints → inference → similarity → training → reports → CLI.
 import Foundation
 import PackageDescription
 
@@ -69,12 +69,15 @@ let package = Package(
         // Predictions of a loaded model: batches, test-time views, calibrated probabilities,
         // top-k and abstention, photos through decoding and preprocessing (no trainer linked).
         .target(name: "Inference", dependencies: ["NN", "Data", "Models", "Checkpoint", "Decoding", "Preprocessing"]),
+        // More like this: catalogue indexes of unit embeddings (a safetensors file), exact cosine
+        // search, duplicates and retrieval quality.
+        .target(name: "Similarity", dependencies: ["Tensor", "Data", "Checkpoint", "Decoding", "Preprocessing", "Inference"]),
 
         // MARK: Training and the command-line program
         .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference"]),
         .executableTarget(name: "fashion", dependencies: [
             "Training", "Inference", "Models", "Data", "Checkpoint", "Tensor", "Imaging", "Decoding",
-            "Preprocessing", "Report",
+            "Preprocessing", "Report", "Similarity",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -89,6 +92,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Imaging", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Data", "Models", "NN", "Tensor", "TestSupport"]),
+        .testTarget(name: "SimilarityTests", dependencies: ["Similarity", "Inference", "Checkpoint", "Data", "Tensor", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),

@@ -91,6 +91,13 @@ public struct Classifier {
         return preprocessor(photo)
     }
 
+    /// The photo at `url` read within the limits, its SHA-256 (hex), and its model input.
+    public func prepared(photoAt url: URL) throws -> (sha256: String, input: GrayImage) {
+        let data = try ImageDecoder.read(url, limits: limits)
+        let image = try ImageDecoder.decode(data, limits: limits, minimumSide: preprocessor.decodeMinimumSide)
+        return (SHA256.hex(data), preprocessor(image))
+    }
+
     /// Calibrated class probabilities [n, classes] of model inputs, in batches of 256.
     public func probabilities(_ inputs: [GrayImage]) -> Tensor {
         var rows: [Float] = []
@@ -131,7 +138,7 @@ public struct Classifier {
 
 
     /// Inputs as a tensor [n, 1, H, W] in [0, 1]; all must have the same size.
-    static func tensor(_ inputs: [GrayImage]) -> Tensor {
+    public static func tensor(_ inputs: [GrayImage]) -> Tensor {
         guard let first = inputs.first else { return Tensor(shape: [0, 1, 28, 28]) }
         precondition(inputs.allSatisfy { $0.width == first.width && $0.height == first.height }, "inputs differ in size")
         var scalars: [Float] = []

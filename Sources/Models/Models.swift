@@ -11,6 +11,9 @@ public enum Models {
         public let summary: String
         /// The input shape of one image, [C, H, W].
         public let inputShape: [Int]
+        /// The layer whose output, L2-normalised, is the model's embedding for similarity search
+        /// (a dotted path for `Sequential.split(after:)`).
+        public let embeddingLayer: String
         /// Builds a freshly initialised model.
         public let make: @Sendable (_ seed: UInt64) -> Sequential
     }
@@ -18,15 +21,15 @@ public enum Models {
     /// Every known architecture.
     public static let all: [Entry] = [
         Entry(name: "seed-cnn", summary: "the notebook's 2-conv CNN with dropout",
-              inputShape: [1, 28, 28], make: { seedCNN(seed: $0) }),
+              inputShape: [1, 28, 28], embeddingLayer: "relu_3", make: { seedCNN(seed: $0) }),
         Entry(name: "seed-resnet50", summary: "the notebook's ResNet50 variant: 7×7/2 stem, bottlenecks 3-4-6-3, Dense 1000, Dense 10",
-              inputShape: [1, 28, 28], make: { seedResNet50(seed: $0) }),
+              inputShape: [1, 28, 28], embeddingLayer: "avgpool", make: { seedResNet50(seed: $0) }),
         Entry(name: "resnet20", summary: "CIFAR-style ResNet-20 for 28×28: 3×3 stem, 3×3 BasicBlocks of 16/32/64 channels",
-              inputShape: [1, 28, 28], make: { resNet(seed: $0, blocksPerStage: 3, width: 16) }),
+              inputShape: [1, 28, 28], embeddingLayer: "avgpool", make: { resNet(seed: $0, blocksPerStage: 3, width: 16) }),
         Entry(name: "resnet20-w2", summary: "ResNet-20 twice as wide: BasicBlocks of 32/64/128 channels",
-              inputShape: [1, 28, 28], make: { resNet(seed: $0, blocksPerStage: 3, width: 32) }),
+              inputShape: [1, 28, 28], embeddingLayer: "avgpool", make: { resNet(seed: $0, blocksPerStage: 3, width: 32) }),
         Entry(name: "vgg-bn", summary: "VGG-style: 2×(3×3 conv, BN, ReLU) + max-pool at 32/64/128 channels, Dense 256, dropout 0.3",
-              inputShape: [1, 28, 28], make: { vggBN(seed: $0, widths: [32, 64, 128], hidden: 256, dropout: 0.3) }),
+              inputShape: [1, 28, 28], embeddingLayer: "classifier.1", make: { vggBN(seed: $0, widths: [32, 64, 128], hidden: 256, dropout: 0.3) }),
     ]
 
     /// The architecture called `name`, or an error listing the known ones.

@@ -29,6 +29,25 @@ public final class Sequential: Layer {
         layers.reduce(inputShape) { $1.layer.outputShape(for: $0) }
     }
 
+    /// The model cut after the layer at `path` (dotted names into nested chains, e.g. `classifier.1`):
+    /// `head` runs the layers up to and including it, `tail` the rest, so `tail(head(x))` equals
+    /// `self(x)`. Both share this model's layer objects. Nil when there is no such layer.
+    public func split(after path: String) -> (head: Sequential, tail: Sequential)? {
+        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let position = layers.firstIndex(where: { $0.name == parts.first }) else { return nil }
+        var head = layers[..<position].map { ($0.name, $0.layer) }
+        var tail = layers[(position + 1)...].map { ($0.name, $0.layer) }
+        let entry = layers[position]
+        if parts.count == 2 {
+            guard let inner = (entry.layer as? Sequential)?.split(after: parts[1]) else { return nil }
+            head.append((entry.name, inner.head))
+            if !inner.tail.layers.isEmpty { tail.insert((entry.name, inner.tail), at: 0) }
+        } else {
+            head.append((entry.name, entry.layer))
+        }
+        return (Sequential(head), Sequential(tail))
+    }
+
     /// Seconds spent per layer (forward, backward), accumulated while `profiling` is on.
     public var profile: [String: (forward: Double, backward: Double)] = [:]
     /// Record per-layer times in `profile`.

@@ -123,13 +123,7 @@ extension Fashion {
 
         /// Each photo read (within the limits), hashed, decoded and preprocessed, on all threads.
         func prepare(_ paths: [String], for classifier: Classifier) -> [Result<(sha256: String, input: GrayImage), any Error>] {
-            concurrentMap(paths) { path in
-                Result {
-                    let data = try ImageDecoder.read(URL(fileURLWithPath: path), limits: classifier.limits)
-                    let image = try ImageDecoder.decode(data, limits: classifier.limits, minimumSide: classifier.preprocessor.decodeMinimumSide)
-                    return (SHA256.hex(data), classifier.preprocessor(image))
-                }
-            }
+            concurrentMap(paths) { path in Result { try classifier.prepared(photoAt: URL(fileURLWithPath: path)) } }
         }
 
         /// One JSON line of the errors file.

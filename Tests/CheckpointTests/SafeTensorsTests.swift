@@ -52,7 +52,7 @@ final class SafeTensorsTests: XCTestCase {
 
     func testUnsupportedDtype() {
         expectError(file(header: #"{"a":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}"#, data: eightBytes),
-                    containing: "only F32 is supported")
+                    containing: "only F32, U8 and I32 are supported")
     }
 
     func testOffsetsOutOfRange() {
@@ -135,5 +135,23 @@ final class SafeTensorsTests: XCTestCase {
         try SafeTensors(tensors: ["a": Tensor(shape: [1], scalars: [2])]).write(to: url)
         XCTAssertEqual(try SafeTensors.read(url).tensors["a"]?.scalars, [2])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["x.safetensors"])
+    }
+
+    func testU8AndI32TensorsRoundTrip() throws {
+        let file = SafeTensors(tensors: ["f": Tensor(shape: [2], scalars: [1.5, -2])],
+                               raw: ["u": RawTensor(bytes: [1, 2, 255], shape: [3]), "i": RawTensor(int32: [-1, 7, Int32.max], shape: [3, 1])],
+                               metadata: ["k": "v"])
+        let back = try SafeTensors.parse(file.serialized(), file: "x")
+        XCTAssertEqual(back.tensors["f"]?.scalars, [1.5, -2])
+        XCTAssertEqual(back.raw["u"]?.bytes, [1, 2, 255])
+        XCTAssertEqual(back.raw["i"]?.int32Values, [-1, 7, Int32.max])
+        XCTAssertEqual(back.raw["i"]?.shape, [3, 1])
+        XCTAssertNil(back.raw["u"]?.int32Values)
+        // A shape whose element count overflows is refused, not multiplied into a wrong size.
+        let huge = #"{"a":{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#
+        var data = Data()
+        withUnsafeBytes(of: UInt64(huge.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(contentsOf: Array(huge.utf8) + [UInt8](repeating: 0, count: 8))
+        XCTAssertThrowsError(try SafeTensors.parse(data, file: "x")) { XCTAssertTrue("\($0)".contains("larger than"), "\($0)") }
     }
 }

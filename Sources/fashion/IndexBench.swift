@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Similarity
+
+extension Fashion.Index {
+    /// `fashion index bench`: exact search speed and the index's memory.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time exact search: queries/s one query at a time and in batches, and resident memory against the raw vectors.",
+            discussion: "benchmarks/reference/similarity_compare.sh runs it beside FAISS IndexFlatIP on the same vectors.")
+
+        @Option(help: "A catalogue index.") var index: String
+        @Option(help: "Queries: the live vectors of this catalogue file (default: the index's own first vectors).") var queries: String?
+        @Option(help: "Queries searched one at a time.") var single = 200
+        @Option(help: "Queries searched in batches.") var count = 2048
+        @Option(help: "Batch size.") var batch = 256
+        @Option(help: "Neighbours per query.") var k = 10
+        @OptionGroup var threadOptions: ThreadOptions
+
+        func validate() throws {
+            if single < 1 || count < 1 || batch < 1 || k < 1 { throw ValidationError("--single, --count, --batch and --k must be at least 1") }
+        }
+
+        func run() throws {
+            threadOptions.apply()
+            let catalog = try IndexFile.read(URL(fileURLWithPath: index))
+            let source = try queries.map { try IndexFile.read(URL(fileURLWithPath: $0)) } ?? catalog
+            guard source.dimension == catalog.dimension else {
+                throw UsageError("queries have \(source.dimension) values, the index \(catalog.dimension)")
+            }
+            let slots = (0..<source.slotCount).filter { source.live[$0] }
+            guard !slots.isEmpty else { throw UsageError("no query vectors") }
+            func vectors(_ n: Int, from start: Int = 0) -> [Float] {
+                (0..<n).flatMap { source.vector(at: slots[(start + $0) % slots.count]) }
+            }
+            let rss = residentMiB()
+            let raw = Double(catalog.slotCount * catalog.dimension * 4) / 1_048_576
+            print(String(format: "index: %d vectors × %d, raw vectors %.1f MiB, resident after loading %.1f MiB (%.2f×)",
+                         catalog.count, catalog.dimension, raw, rss, rss / raw))
+            _ = try catalog.search(vectors(1), k: k)  // warm-up
+            let one = (0..<single).map { vectors(1, from: $0) }
+            var started = Date()
+            for query in one { _ = try catalog.search(query, k: k) }
+            var seconds = Date().timeIntervalSince(started)
+            print(String(format: "single queries: %d in %.3f s, %.2f ms/query, %.1f queries/s", single, seconds,
+                         seconds * 1000 / Double(single), Double(single) / seconds))
+            let batches = stride(from: 0, to: count, by: batch).map { vectors(min(batch, count - $0), from: $0) }
+            started = Date()
+            for queries in batches { _ = try catalog.search(queries, k: k) }
+            seconds = Date().timeIntervalSince(started)
+            print(String(format: "batches of %d: %d queries in %.3f s, %.1f queries/s", batch, count, seconds, Double(count) / seconds))
+            print(String(format: "peak resident: %.1f MiB", peakMiB()))
+        }
+    }
+}
+
+/// A field of /proc/self/status in MiB (0 where there is no /proc).
+private func statusMiB(_ field: String) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+          let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kib / 1024
+}
+
+/// Resident memory now.
+func residentMiB() -> Double { statusMiB("VmRSS") }
+/// Peak resident memory.
+func peakMiB() -> Double { statusMiB("VmHWM") }
