@@ -17,9 +17,10 @@ public struct CaptionedPicture {
     }
 }
 
-/// Rows of pictures, the first of each row set apart (a query and its neighbours, or a pair of
-/// duplicates), each with its caption lines underneath.
-public func neighbourSheet(_ rows: [[CaptionedPicture]], textScale: Int = 1) -> RGBImage {
+/// Rows of pictures, each with its caption lines underneath, set apart in groups: the first of
+/// each row alone, then the rest (a query and its neighbours; `groupSize` nil), or groups of
+/// `groupSize` (pairs of duplicates, several to a row).
+public func neighbourSheet(_ rows: [[CaptionedPicture]], groupSize: Int? = nil, textScale: Int = 1) -> RGBImage {
     let padding = 8, gap = 16, lineHeight = (BitmapFont.glyphHeight + 3) * textScale
     let all = rows.flatMap { $0 }
     let side = all.map { max($0.picture.width, $0.picture.height) }.max() ?? 28
@@ -28,10 +29,14 @@ public func neighbourSheet(_ rows: [[CaptionedPicture]], textScale: Int = 1) -> 
     let cellWidth = max(side, widest) + 2 * padding
     let cellHeight = side + lines * lineHeight + 2 * padding + 4
     let columns = rows.map(\.count).max() ?? 1
-    var canvas = RGBImage(width: max(1, columns * cellWidth + gap), height: max(1, rows.count * cellHeight))
+    func gaps(before column: Int) -> Int {
+        guard let groupSize else { return column > 0 ? 1 : 0 }
+        return column / max(1, groupSize)
+    }
+    var canvas = RGBImage(width: max(1, columns * cellWidth + gaps(before: columns - 1) * gap), height: max(1, rows.count * cellHeight))
     for (r, row) in rows.enumerated() {
         for (c, item) in row.enumerated() {
-            let x0 = c * cellWidth + (c > 0 ? gap : 0), y0 = r * cellHeight
+            let x0 = c * cellWidth + gaps(before: c) * gap, y0 = r * cellHeight
             let x = x0 + (cellWidth - item.picture.width) / 2, y = y0 + padding
             if let frame = item.frame {
                 canvas.fillRect(x: x - 3, y: y - 3, width: item.picture.width + 6, height: item.picture.height + 6, color: frame)

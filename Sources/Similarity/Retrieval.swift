@@ -30,14 +30,15 @@ public struct RetrievalQuality: Equatable, Sendable {
             let scores = innerProducts(queries: Array(queries[block.lowerBound * d ..< block.upperBound * d]),
                                        items: index.vectors, dimension: d, rows: 0..<index.slotCount)
             perQuery += concurrentMap(Array(block)) { query in
-                let row = (query - start) * index.slotCount
-                var ranked: [(score: Float, relevant: Bool)] = []
-                ranked.reserveCapacity(index.slotCount)
-                for slot in 0..<index.slotCount where index.live[slot] && slot != (excluding?[query] ?? -1) {
-                    ranked.append((scores[row + slot], itemClasses[slot] == queryClasses[query]))
+                // The scores of same-class and other items, each sorted best first, then merged.
+                let row = (query - start) * index.slotCount, excluded = excluding?[query] ?? -1
+                var relevant: [Float] = [], others: [Float] = []
+                for slot in 0..<index.slotCount where index.live[slot] && slot != excluded {
+                    if itemClasses[slot] == queryClasses[query] { relevant.append(scores[row + slot]) } else { others.append(scores[row + slot]) }
                 }
-                ranked.sort { $0.score > $1.score }
-                return Self.precisionAndAP(ranked.map(\.relevant), k: k)
+                relevant.sort(by: >)
+                others.sort(by: >)
+                return Self.precisionAndAP(relevantSorted: relevant, othersSorted: others, k: k)
             }
         }
         var byClass = [Double](repeating: 0, count: classCount), counts = [Int](repeating: 0, count: classCount)
@@ -50,6 +51,20 @@ public struct RetrievalQuality: Equatable, Sendable {
             k: k, precisionByClass: zip(byClass, counts).map { $1 > 0 ? $0 / Double($1) : nil }, queriesByClass: counts,
             precision: perQuery.reduce(0) { $0 + $1.precision } / total,
             meanAveragePrecision: perQuery.reduce(0) { $0 + $1.averagePrecision } / total)
+    }
+
+    /// Precision@k and average precision of the ranking that merges `relevantSorted` and
+    /// `othersSorted` (scores, each best first; on equal scores the relevant item ranks first).
+    static func precisionAndAP(relevantSorted relevant: [Float], othersSorted others: [Float], k: Int) -> (precision: Double, averagePrecision: Double) {
+        var hits = 0, sum = 0.0, above = 0, topHits = 0
+        for score in relevant {
+            while above < others.count && others[above] > score { above += 1 }
+            hits += 1
+            let rank = hits + above
+            sum += Double(hits) / Double(rank)
+            if rank <= k { topHits += 1 }
+        }
+        return (Double(topHits) / Double(max(k, 1)), hits == 0 ? 0 : sum / Double(hits))
     }
 
     /// Precision@k and average precision of one ranking (true = relevant), best first.

@@ -190,4 +190,12 @@ public enum Allocator {
         _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
         #endif
     }
+
+    /// Hands freed heap memory back to the system (after loading a large file, whose parsing
+    /// leaves freed buffers that `keepLargeBlocks` would otherwise keep resident).
+    public static func returnFreeMemory() {
+        #if canImport(CMalloc)
+        _ = malloc_trim(0)
+        #endif
+    }
 }

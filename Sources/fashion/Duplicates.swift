@@ -55,12 +55,13 @@ extension Fashion {
             }
             if let out {
                 var thumbnails = Thumbnails(directory: directory)
-                let sheet = pairs.prefix(examples).map { pair in
+                let drawn = pairs.prefix(examples).map { pair in
                     [CaptionedPicture(picture: thumbnails.picture(first.ids[pair.first]), lines: [caption(first.ids[pair.first]), pair.identical ? "identical" : String(format: "%.4f", pair.score)]),
                      CaptionedPicture(picture: thumbnails.picture(other.ids[pair.second]), lines: [caption(other.ids[pair.second]), ""])]
                 }
-                try writePNG(neighbourSheet(sheet), to: out)
-                print("picture of \(sheet.count) pairs → \(out)")
+                let sheet = stride(from: 0, to: drawn.count, by: 3).map { Array(drawn[$0..<min(drawn.count, $0 + 3)].joined()) }
+                try writePNG(neighbourSheet(sheet, groupSize: 2), to: out)
+                print("picture of \(drawn.count) pairs → \(out)")
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Similarity
+import Tensor
 
 extension Fashion.Index {
     /// `fashion index bench`: exact search speed and the index's memory.
@@ -23,7 +24,10 @@ extension Fashion.Index {
 
         func run() throws {
             threadOptions.apply()
+            let before = residentMiB()
             let catalog = try IndexFile.read(URL(fileURLWithPath: index))
+            Allocator.returnFreeMemory()
+            let rss = residentMiB() - before
             let source = try queries.map { try IndexFile.read(URL(fileURLWithPath: $0)) } ?? catalog
             guard source.dimension == catalog.dimension else {
                 throw UsageError("queries have \(source.dimension) values, the index \(catalog.dimension)")
@@ -33,9 +37,8 @@ extension Fashion.Index {
             func vectors(_ n: Int, from start: Int = 0) -> [Float] {
                 (0..<n).flatMap { source.vector(at: slots[(start + $0) % slots.count]) }
             }
-            let rss = residentMiB()
             let raw = Double(catalog.slotCount * catalog.dimension * 4) / 1_048_576
-            print(String(format: "index: %d vectors × %d, raw vectors %.1f MiB, resident after loading %.1f MiB (%.2f×)",
+            print(String(format: "index: %d vectors × %d, raw vectors %.1f MiB, index memory (resident growth while loading) %.1f MiB (%.2f×)",
                          catalog.count, catalog.dimension, raw, rss, rss / raw))
             _ = try catalog.search(vectors(1), k: k)  // warm-up
             let one = (0..<single).map { vectors(1, from: $0) }

@@ -90,8 +90,9 @@ extension Fashion {
             let queryIDs = leaveOneOut ? catalog.ids.indices.filter { catalog.live[$0] }.map { catalog.ids[$0] } : queries.map(\.id)
             let queryNames = queryIDs.map { classes.name(of: $0) }
             let seen = Set((itemNames + queryNames).compactMap { $0 })
-            // The index's class order when the true classes are its classes, else alphabetical.
-            let known = seen.isSubset(of: catalog.source.classNames) ? catalog.source.classNames.filter(seen.contains) : seen.sorted()
+            // The index's class order (the dataset's for raw pixels) when the true classes are its classes, else alphabetical.
+            let order = catalog.source.classNames.isEmpty ? FashionMNIST.classNames : catalog.source.classNames
+            let known = seen.isSubset(of: order) ? order.filter(seen.contains) : seen.sorted()
             guard !known.isEmpty, queryNames.allSatisfy({ $0 != nil }) else {
                 throw UsageError("--evaluate needs true classes: dataset ids (train:N, test:N) or photos in class folders")
             }
@@ -139,7 +140,7 @@ struct TrueClasses {
 /// The last path component of a photo id, or the dataset id, shortened to 18 characters.
 func caption(_ id: String) -> String {
     let name = id.contains("/") ? URL(fileURLWithPath: id).lastPathComponent : id
-    return name.count > 18 ? String(name.prefix(8)) + "…" + String(name.suffix(9)) : name
+    return name.count > 18 ? String(name.prefix(8)) + ".." + String(name.suffix(8)) : name
 }
 
 /// Writes `image` as a PNG atomically.

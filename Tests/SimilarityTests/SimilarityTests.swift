@@ -1,6 +1,6 @@
 import Checkpoint
 import Foundation
-import Similarity
+@testable import Similarity
 import Tensor
 import TestSupport
 import XCTest
@@ -210,6 +210,20 @@ final class RetrievalQualityTests: XCTestCase {
         XCTAssertEqual(p, 2.0 / 5, accuracy: 1e-12)
         XCTAssertEqual(ap, (1 + 2.0 / 3 + 0.5) / 3, accuracy: 1e-12)
         XCTAssertEqual(RetrievalQuality.precisionAndAP([false, false], k: 1).averagePrecision, 0)
+    }
+
+    /// The merge of two sorted score lists that `measure` uses agrees with the plain ranking.
+    func testMergedRankingAgreesWithThePlainOne() {
+        var generator = SeededGenerator(seed: 11)
+        for _ in 0..<50 {
+            let scores = (0..<200).map { _ in (Float.random(in: -1...1, using: &generator), Bool.random(using: &generator)) }
+            let ranked = scores.sorted { $0.0 > $1.0 }.map(\.1)
+            let fast = RetrievalQuality.precisionAndAP(relevantSorted: scores.filter(\.1).map(\.0).sorted(by: >),
+                                                       othersSorted: scores.filter { !$0.1 }.map(\.0).sorted(by: >), k: 10)
+            let plain = RetrievalQuality.precisionAndAP(ranked, k: 10)
+            XCTAssertEqual(fast.precision, plain.precision, accuracy: 1e-12)
+            XCTAssertEqual(fast.averagePrecision, plain.averagePrecision, accuracy: 1e-12)
+        }
     }
 
     func testMeasureOnClustersLeavesEachQueryOut() throws {
