@@ -10,6 +10,18 @@ import PackageDescription
 let useDNNL = FileManager.default.fileExists(atPath: "/usr/include/oneapi/dnnl/dnnl.h")
     && ProcessInfo.processInfo.environment["FASHION_PORTABLE"] != "1"
 
+// FAISS (Debian: libfaiss-dev, a static libfaiss.a built by GCC) needs GCC's OpenMP runtime
+// (libgomp) and OpenBLAS; its HNSW header includes <omp.h>, which only GCC ships here. It is
+// searched after clang's own headers (-idirafter) so that only omp.h comes from GCC.
+let gccOpenMPInclude: [String] = {
+    let root = "/usr/lib/gcc/x86_64-linux-gnu"
+    let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+    let found = versions.sorted { $0.compare($1, options: .numeric) == .orderedDescending }
+        .map { "\(root)/\($0)/include" }
+        .first { FileManager.default.fileExists(atPath: "\($0)/omp.h") }
+    return found.map { ["-idirafter", $0] } ?? []
+}()
+
 let package = Package(
     name: "fashion",
     platforms: [.macOS(.v13)],
@@ -32,6 +44,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // A C interface to FAISS's HNSW index (C++ inside, no exception escapes).
+        .target(name: "CFaiss", cxxSettings: [.unsafeFlags(gccOpenMPInclude)],
+                linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("openblas"), .linkedLibrary("gomp")]),
 
         // MARK: Engine
         // Float32 NCHW tensors and the kernels that compute on them (the only unsafe code).
@@ -94,5 +109,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
     ],
     // Swift 5 mode: kernels share raw buffers across threads by design (see parallelFor).
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
 )
