@@ -85,6 +85,10 @@ let package = Package(
         // top-k and abstention, photos through decoding and preprocessing (no trainer linked).
         .target(name: "Inference", dependencies: ["NN", "Data", "Models", "Checkpoint", "Decoding", "Preprocessing"]),
 
+        // MARK: Approximate search
+        // Approximate nearest neighbours by inner product: an HNSW index through CFaiss, in files.
+        .target(name: "ApproximateSearch", dependencies: ["CFaiss"]),
+
         // MARK: Training and the command-line program
         .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference"]),
         .executableTarget(name: "fashion", dependencies: [
@@ -105,6 +109,7 @@ let package = Package(
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Data", "Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
+        .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
     ],
