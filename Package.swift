@@ -10,6 +10,18 @@ import PackageDescription
 let useDNNL = FileManager.default.fileExists(atPath: "/usr/include/oneapi/dnnl/dnnl.h")
     && ProcessInfo.processInfo.environment["FASHION_PORTABLE"] != "1"
 
+// FAISS (Debian: libfaiss-dev, a static libfaiss.a built by GCC) needs GCC's OpenMP runtime
+// (libgomp) and OpenBLAS; its HNSW header includes <omp.h>, which only GCC ships here. It is
+// searched after clang's own headers (-idirafter) so that only omp.h comes from GCC.
+let gccOpenMPInclude: [String] = {
+    let root = "/usr/lib/gcc/x86_64-linux-gnu"
+    let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+    let found = versions.sorted { $0.compare($1, options: .numeric) == .orderedDescending }
+        .map { "\(root)/\($0)/include" }
+        .first { FileManager.default.fileExists(atPath: "\($0)/omp.h") }
+    return found.map { ["-idirafter", $0] } ?? []
+}()
+
 let package = Package(
     name: "fashion",
     platforms: [.macOS(.v13)],
@@ -32,6 +44,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // A C interface to FAISS's HNSW index (C++ inside, no exception escapes).
+        .target(name: "CFaiss", cxxSettings: [.unsafeFlags(gccOpenMPInclude)],
+                linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("openblas"), .linkedLibrary("gomp")]),
 
         // MARK: Engine
         // Float32 NCHW tensors and the kernels that compute on them (the only unsafe code).
@@ -69,9 +84,12 @@ let package = Package(
         // Predictions of a loaded model: batches, test-time views, calibrated probabilities,
         // top-k and abstention, photos through decoding and preprocessing (no trainer linked).
         .target(name: "Inference", dependencies: ["NN", "Data", "Models", "Checkpoint", "Decoding", "Preprocessing"]),
+        // Approximate nearest neighbours by inner product: an HNSW index through CFaiss, in files.
+        .target(name: "ApproximateSearch", dependencies: ["CFaiss"]),
         // More like this: catalogue indexes of unit embeddings (a safetensors file), exact cosine
         // search, duplicates and retrieval quality.
-        .target(name: "Similarity", dependencies: ["Tensor", "Data", "Checkpoint", "Decoding", "Preprocessing", "Inference"]),
+        .target(name: "Similarity", dependencies: ["Tensor", "Data", "Checkpoint", "Decoding", "Preprocessing", "Inference",
+                                              "ApproximateSearch"]),
 
         // MARK: Training and the command-line program
         .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference"]),
@@ -94,9 +112,11 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Data", "Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "SimilarityTests", dependencies: ["Similarity", "Inference", "Checkpoint", "Data", "Tensor", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
+        .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
     ],
     // Swift 5 mode: kernels share raw buffers across threads by design (see parallelFor).
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
 )

@@ -1,0 +1,86 @@
+import CBLAS
+import Foundation
+
+/// SplitMix64: a tiny seeded generator so that every run builds the same vectors.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Random vectors and exact search to measure the index against.
+enum Vectors {
+    /// `n` vectors drawn uniformly from the unit sphere in `dimension` dimensions, row-major
+    /// [n, dimension] (normalised Gaussians, the Gaussians from Box–Muller pairs).
+    static func randomUnit(_ n: Int, dimension: Int, seed: UInt64) -> [Float] {
+        var generator = SplitMix64(seed: seed)
+        var values = [Float](repeating: 0, count: n * dimension)
+        var i = 0
+        while i < values.count {
+            let u1 = Double(generator.next() >> 11 | 1) * 0x1p-53  // (0, 1]
+            let u2 = Double(generator.next() >> 11) * 0x1p-53
+            let radius = (-2 * Foundation.log(u1)).squareRoot()
+            values[i] = Float(radius * Foundation.cos(2 * .pi * u2))
+            if i + 1 < values.count { values[i + 1] = Float(radius * Foundation.sin(2 * .pi * u2)) }
+            i += 2
+        }
+        for row in 0..<n {
+            var norm: Float = 0
+            for j in row * dimension..<(row + 1) * dimension { norm += values[j] * values[j] }
+            let scale = 1 / norm.squareRoot()
+            for j in row * dimension..<(row + 1) * dimension { values[j] *= scale }
+        }
+        return values
+    }
+
+    /// Ids of the `k` largest inner products of each query with every vector (exact: OpenBLAS
+    /// sgemm over blocks of queries), row-major [queries, k], best first.
+    static func exactTopK(queries: [Float], vectors: [Float], dimension: Int, k: Int) -> [Int] {
+        let nq = queries.count / dimension, n = vectors.count / dimension
+        let block = max(1, min(nq, (1 << 24) / max(n, 1)))  // at most 64 MB of scores at a time
+        var ids: [Int] = []
+        ids.reserveCapacity(nq * k)
+        var scores = [Float](repeating: 0, count: block * n)
+        var start = 0
+        while start < nq {
+            let rows = min(block, nq - start)
+            let slice = Array(queries[start * dimension..<(start + rows) * dimension])
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(dimension),
+                        1, slice, Int32(dimension), vectors, Int32(dimension), 0, &scores, Int32(n))
+            for r in 0..<rows { ids += topK(scores, from: r * n, count: n, k: k) }
+            start += rows
+        }
+        return ids
+    }
+
+    /// Ids (relative to `from`) of the `k` largest of `count` scores starting at `from`, best first.
+    static func topK(_ scores: [Float], from: Int, count: Int, k: Int) -> [Int] {
+        var best: [(score: Float, id: Int)] = []
+        best.reserveCapacity(k + 1)
+        for i in 0..<count {
+            let s = scores[from + i]
+            if best.count == k, s <= best[k - 1].score { continue }
+            var at = best.count
+            while at > 0, best[at - 1].score < s { at -= 1 }
+            best.insert((s, i), at: at)
+            if best.count > k { best.removeLast() }
+        }
+        return best.map(\.id)
+    }
+
+    /// Fraction of the exact top-k ids that the approximate top-k found (both [queries, k]).
+    static func recall(approximate: [Int], exact: [Int], k: Int) -> Double {
+        var found = 0
+        for q in 0..<exact.count / k {
+            let truth = Set(exact[q * k..<(q + 1) * k])
+            found += approximate[q * k..<(q + 1) * k].filter { truth.contains($0) }.count
+        }
+        return Double(found) / Double(exact.count)
+    }
+}
