@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference"]),
         .executableTarget(name: "fashion", dependencies: [
             "Training", "Inference", "Models", "Data", "Checkpoint", "Tensor", "Imaging", "Decoding",
-            "Preprocessing", "Report", "Similarity",
+            "Preprocessing", "Report", "Similarity", "ApproximateSearch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

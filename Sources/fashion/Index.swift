@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import ApproximateSearch
 import Similarity
+import Tensor
 
 extension Fashion {
     /// `fashion embed`: unit embeddings of photos or dataset images, written as a catalogue file.
@@ -31,23 +33,72 @@ extension Fashion {
     }
 }
 
-/// Embeds what `items` names, writes the index to `out` and says what it did.
-func buildCatalog(items: ItemOptions, builder: CatalogBuilder, out: String, verb: String) throws {
+/// Embeds what `items` names, writes the index to `out` (and with `graph`, an HNSW graph beside
+/// it; else a stale graph there is removed) and says what it did.
+func buildCatalog(items: ItemOptions, builder: CatalogBuilder, out: String, verb: String, graph: GraphOptions? = nil) throws {
     let started = Date()
     let (made, failures) = try items.items(builder)
     reportFailures(failures)
     guard !made.isEmpty else { throw UsageError("no image could be embedded; \(out) not written") }
     var catalog = CatalogIndex(source: builder.source, dimension: builder.dimension)
     try catalog.add(made)
-    try IndexFile.write(catalog, to: URL(fileURLWithPath: out))
+    let url = URL(fileURLWithPath: out)
+    try IndexFile.write(catalog, to: url)
     print(String(format: "%@ %d images (%d values each, %@) in %.1f s → %@", verb, catalog.count, catalog.dimension,
                  catalog.source.summary, Date().timeIntervalSince(started), out)
           + (failures.isEmpty ? "" : "; \(failures.count) files failed"))
+    let graphURL = CatalogGraph.url(for: url)
+    if let graph {
+        let started = Date()
+        try graph.build(catalog).write(to: graphURL)
+        print(String(format: "approximate index (HNSW, M %d, efConstruction %d) in %.1f s → %@", graph.hnswM, graph.efConstruction,
+                     Date().timeIntervalSince(started), graphURL.relativePath))
+    } else if FileManager.default.fileExists(atPath: graphURL.path) {
+        try FileManager.default.removeItem(at: graphURL)
+    }
     if !failures.isEmpty { throw ExitCode.failure }
 }
 
 /// Freed slots are dropped when they are more than this fraction of the index.
 let compactionFraction = 0.25
+
+/// The HNSW graph beside the index at `url`, if there is one (checked against `catalog`).
+func existingGraph(of url: URL, _ catalog: CatalogIndex) throws -> CatalogGraph? {
+    let graphURL = CatalogGraph.url(for: url)
+    guard FileManager.default.fileExists(atPath: graphURL.path) else { return nil }
+    return try CatalogGraph(reading: graphURL, for: catalog)
+}
+
+/// Compacts `catalog` when freed slots pass `compactionFraction`, brings its graph (if any) up to
+/// date, and writes the graph and then the index, each atomically.
+func save(_ catalog: inout CatalogIndex, graph: CatalogGraph?, to url: URL) throws {
+    var graph = graph
+    if Double(catalog.slotCount - catalog.count) > compactionFraction * Double(catalog.slotCount) {
+        catalog.compact()
+        if graph != nil { graph = try CatalogGraph(building: catalog) }
+    } else {
+        try graph?.update(for: catalog)
+    }
+    try graph?.write(to: CatalogGraph.url(for: url))
+    try IndexFile.write(catalog, to: url)
+}
+
+/// Settings of the approximate index (FAISS HNSW).
+struct GraphOptions: ParsableArguments {
+    @Option(help: "With --approximate: graph neighbours per node (HNSW M).") var hnswM = HNSWIndex.defaultNeighbours
+    @Option(help: "With --approximate: candidate list while building (efConstruction).") var efConstruction = HNSWIndex.defaultEfConstruction
+
+    func validate() throws {
+        if !(4...256).contains(hnswM) { throw ValidationError("--hnsw-m must be between 4 and 256") }
+        if !(8...4096).contains(efConstruction) { throw ValidationError("--ef-construction must be between 8 and 4096") }
+    }
+
+    /// The graph of `catalog` with these settings.
+    func build(_ catalog: CatalogIndex) throws -> CatalogGraph {
+        HNSWIndex.threads = Threads.count
+        return try CatalogGraph(building: catalog, neighbours: hnswM, efConstruction: efConstruction)
+    }
+}
 
 extension Fashion.Index {
     /// `fashion index build`.
@@ -58,13 +109,16 @@ extension Fashion.Index {
         @OptionGroup var items: ItemOptions
         @OptionGroup var embedding: EmbeddingOptions
         @Option(help: "Output index file.") var out: String
+        @Flag(help: "Also build an approximate index (an HNSW graph, FAISS) beside it, OUT.hnsw, which `similar` then uses: for catalogues too large for exact search.")
+        var approximate = false
+        @OptionGroup var graph: GraphOptions
 
         func validate() throws {
             if items.isEmpty { throw ValidationError("name photos or folders, or --split train|test") }
         }
 
         func run() throws {
-            try buildCatalog(items: items, builder: embedding.builder(), out: out, verb: "indexed")
+            try buildCatalog(items: items, builder: embedding.builder(), out: out, verb: "indexed", graph: approximate ? graph : nil)
         }
     }
 
@@ -82,12 +136,11 @@ extension Fashion.Index {
 
         func run() throws {
             var catalog = try index.load()
+            let graph = try existingGraph(of: index.url, catalog)
             let (made, failures) = try items.items(index.builder(for: catalog))
             reportFailures(failures)
             let (added, replaced) = try catalog.add(made)
-            let freed = catalog.slotCount - catalog.count
-            if Double(freed) > compactionFraction * Double(catalog.slotCount) { catalog.compact() }
-            try IndexFile.write(catalog, to: index.url)
+            try save(&catalog, graph: graph, to: index.url)
             print("added \(added), replaced \(replaced)\(failures.isEmpty ? "" : ", \(failures.count) failed"): \(catalog.count) items in \(index.index)")
             if !failures.isEmpty { throw ExitCode.failure }
         }
@@ -104,9 +157,9 @@ extension Fashion.Index {
         func run() throws {
             let url = URL(fileURLWithPath: index)
             var catalog = try IndexFile.read(url)
+            let graph = try existingGraph(of: url, catalog)
             try catalog.remove(ids)
-            if Double(catalog.slotCount - catalog.count) > compactionFraction * Double(catalog.slotCount) { catalog.compact() }
-            try IndexFile.write(catalog, to: url)
+            try save(&catalog, graph: graph, to: url)
             print("removed \(Set(ids).count): \(catalog.count) items in \(index)")
         }
     }
@@ -121,7 +174,9 @@ extension Fashion.Index {
             let url = URL(fileURLWithPath: index)
             var catalog = try IndexFile.read(url)
             let before = catalog.slotCount
+            let hadGraph = FileManager.default.fileExists(atPath: CatalogGraph.url(for: url).path)
             catalog.compact()
+            if hadGraph { try CatalogGraph(building: catalog).write(to: CatalogGraph.url(for: url)) }
             try IndexFile.write(catalog, to: url)
             print("dropped \(before - catalog.slotCount) freed slots: \(catalog.count) items in \(index)")
         }
@@ -141,6 +196,9 @@ extension Fashion.Index {
             print("embedding: \(catalog.source.summary), \(catalog.dimension) values")
             if !catalog.source.weightsPath.isEmpty { print("weights: \(catalog.source.weightsPath) sha256 \(catalog.source.weightsSHA256)") }
             print("items: \(catalog.count) (\(catalog.slotCount - catalog.count) freed slots)")
+            if let graph = try existingGraph(of: url, catalog) {
+                print("approximate index: \(CatalogGraph.url(for: url).relativePath), HNSW over \(graph.graph.count) slots")
+            }
             let classes = catalog.source.classNames
             if !classes.isEmpty {
                 var counts = [Int](repeating: 0, count: classes.count)

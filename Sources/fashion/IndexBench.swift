@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ApproximateSearch
 import Similarity
 import Tensor
 
@@ -16,10 +17,15 @@ extension Fashion.Index {
         @Option(help: "Queries searched in batches.") var count = 2048
         @Option(help: "Batch size.") var batch = 256
         @Option(help: "Neighbours per query.") var k = 10
+        @Flag(help: "Also time the approximate index (INDEX.hnsw, built and written first when missing): recall@k against exact search and queries/s.")
+        var approximate = false
+        @Option(help: "With --approximate: candidate list sizes to time, comma-separated.") var efSearch = "16,32,64,128,256"
+        @OptionGroup var graphOptions: GraphOptions
         @OptionGroup var threadOptions: ThreadOptions
 
         func validate() throws {
             if single < 1 || count < 1 || batch < 1 || k < 1 { throw ValidationError("--single, --count, --batch and --k must be at least 1") }
+            if efSearchValues == nil { throw ValidationError("--ef-search: give positive whole numbers separated by commas, e.g. 32,64,128") }
         }
 
         func run() throws {
@@ -52,7 +58,43 @@ extension Fashion.Index {
             for queries in batches { _ = try catalog.search(queries, k: k) }
             seconds = Date().timeIntervalSince(started)
             print(String(format: "batches of %d: %d queries in %.3f s, %.1f queries/s", batch, count, seconds, Double(count) / seconds))
+            if approximate { try benchApproximate(catalog, queries: one) }
             print(String(format: "peak resident: %.1f MiB", peakMiB()))
+        }
+
+        var efSearchValues: [Int]? {
+            let values = efSearch.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+            return values.map { $0! }
+        }
+
+        /// Recall@k of the graph against exact search, and its single-query rate, at each efSearch.
+        func benchApproximate(_ catalog: CatalogIndex, queries: [[Float]]) throws {
+            let url = CatalogGraph.url(for: URL(fileURLWithPath: index))
+            let graph: CatalogGraph
+            if FileManager.default.fileExists(atPath: url.path) {
+                graph = try CatalogGraph(reading: url, for: catalog)
+            } else {
+                let started = Date()
+                graph = try graphOptions.build(catalog)
+                try graph.write(to: url)
+                print(String(format: "built the approximate index (HNSW, M %d, efConstruction %d) in %.1f s → %@",
+                             graphOptions.hnswM, graphOptions.efConstruction, Date().timeIntervalSince(started), url.relativePath))
+            }
+            HNSWIndex.threads = Threads.count
+            let fileMiB = Double((try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0) / 1_048_576
+            print(String(format: "approximate index file: %.1f MiB", fileMiB))
+            let truth = try queries.map { Set(try catalog.search($0, k: k)[0].map(\.slot)) }
+            for ef in efSearchValues ?? [] {
+                var hits = 0
+                let started = Date()
+                for (query, exact) in zip(queries, truth) {
+                    hits += try catalog.search(query, k: k, graph: graph, efSearch: ef)[0].filter { exact.contains($0.slot) }.count
+                }
+                let seconds = Date().timeIntervalSince(started)
+                print(String(format: "approximate, efSearch %d: recall@%d %.4f, single queries %.3f ms/query, %.1f queries/s", ef, k,
+                             Double(hits) / Double(queries.count * k), seconds * 1000 / Double(queries.count), Double(queries.count) / seconds))
+            }
         }
     }
 }

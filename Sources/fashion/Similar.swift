@@ -6,6 +6,8 @@ import Imaging
 import Inference
 import Report
 import Similarity
+import ApproximateSearch
+import Tensor
 
 extension Fashion {
     /// `fashion similar`: the catalogue items most like each query.
@@ -23,12 +25,15 @@ extension Fashion {
         @Flag(help: "One JSON object per query: id, label, probability, neighbours [{id, label, score}].") var json = false
         @Option(help: "Draw the first queries beside their neighbours into this PNG.") var out: String?
         @Option(help: "Queries drawn with --out.") var rows = 8
+        @Flag(help: "Search exactly even when the index has an approximate graph (INDEX.hnsw).") var exact = false
+        @Option(help: "Approximate search: candidate list size (more finds more true neighbours, slower).") var efSearch = HNSWIndex.defaultEfSearch
         @Flag(help: "Measure retrieval quality: precision@k by true class and mean average precision (queries: those named, else every item of the index against the rest).")
         var evaluate = false
 
         func validate() throws {
             if k < 1 { throw ValidationError("--k must be at least 1") }
             if rows < 1 { throw ValidationError("--rows must be at least 1") }
+            if !(1...100_000).contains(efSearch) { throw ValidationError("--ef-search must be between 1 and 100000") }
             if items.isEmpty && !evaluate { throw ValidationError("name query photos or folders, or --split train|test (or --evaluate)") }
         }
 
@@ -48,8 +53,15 @@ extension Fashion {
             }
             let slots = catalog.slotsByID()
             if evaluate { return try evaluateQuality(catalog, queries: queries, slots: slots) }
-            let found = try catalog.search(queries.flatMap(\.vector), k: k, sameLabelAs: sameLabel ? queries.map(\.label) : nil,
-                                           excluding: queries.map { slots[$0.id] })
+            let vectors = queries.flatMap(\.vector), labels = sameLabel ? queries.map(\.label) : nil
+            let excluded = queries.map { slots[$0.id] }
+            let found: [[Neighbour]]
+            if !exact, let graph = try existingGraph(of: index.url, catalog) {
+                HNSWIndex.threads = Threads.count
+                found = try catalog.search(vectors, k: k, graph: graph, efSearch: efSearch, sameLabelAs: labels, excluding: excluded)
+            } else {
+                found = try catalog.search(vectors, k: k, sameLabelAs: labels, excluding: excluded)
+            }
             let names = catalog.source.classNames
             func name(_ label: Int32) -> String { names.indices.contains(Int(label)) ? names[Int(label)] : "-" }
             for (query, neighbours) in zip(queries, found) {

@@ -107,4 +107,36 @@ final class SimilarityCommandTests: XCTestCase, RunsFashion {
         let unchanged = try run(["index", "info", "--index", index])
         XCTAssertTrue(unchanged.stdout.contains("items: 203"), "refused changes leave the index as it was")
     }
+
+    func testApproximateIndexIsBuiltUsedAndKeptUpToDate() throws {
+        guard TestSupport.datasetDirectory() != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let directory = try TestSupport.temporaryDirectory()
+        let weights = try checkpoint(directory, seed: 1)
+        let index = directory.appendingPathComponent("a.index").path
+        let build = try run(["index", "build", "--weights", weights, "--split", "train", "--limit", "300", "--approximate", "--out", index])
+        XCTAssertEqual(build.status, 0, build.stderr)
+        XCTAssertTrue(build.stdout.contains("approximate index (HNSW"), build.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: index + ".hnsw"))
+        let approximate = try run(["similar", "--index", index, "--split", "train", "--limit", "20", "--k", "5", "--json"])
+        let exact = try run(["similar", "--index", index, "--split", "train", "--limit", "20", "--k", "5", "--json", "--exact"])
+        XCTAssertEqual(approximate.status, 0, approximate.stderr)
+        func ids(_ text: String) throws -> [[String]] {
+            try text.split(separator: "\n").map { line in
+                let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return try XCTUnwrap(object["neighbours"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+            }
+        }
+        let hits = zip(try ids(approximate.stdout), try ids(exact.stdout)).map { Set($0).intersection($1).count }.reduce(0, +)
+        XCTAssertGreaterThanOrEqual(hits, 95, "recall@5 over 20 queries")
+        let add = try run(["index", "add", "--index", index, "--split", "test", "--limit", "10"])
+        XCTAssertEqual(add.status, 0, add.stderr)
+        XCTAssertTrue(try run(["index", "info", "--index", index]).stdout.contains("HNSW over 310 slots"))
+        // A graph left behind by an older index is refused with the way out.
+        let stale = directory.appendingPathComponent("b.index").path
+        XCTAssertEqual(try run(["index", "build", "--weights", weights, "--split", "test", "--limit", "5", "--out", stale]).status, 0)
+        try FileManager.default.copyItem(atPath: index + ".hnsw", toPath: stale + ".hnsw")
+        try expectFailure(["similar", "--index", stale, "--split", "test", "--limit", "1", "--k", "2"], mentioning: "out of date")
+        XCTAssertEqual(try run(["index", "compact", "--index", stale]).status, 0)
+        XCTAssertEqual(try run(["similar", "--index", stale, "--split", "test", "--limit", "1", "--k", "2"]).status, 0)
+    }
 }

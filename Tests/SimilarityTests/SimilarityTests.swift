@@ -247,3 +247,28 @@ final class RetrievalQualityTests: XCTestCase {
         XCTAssertEqual(wide.precision, 5.0 / 6, accuracy: 1e-12)
     }
 }
+
+final class CatalogGraphTests: XCTestCase {
+    func testApproximateSearchFindsTheExactNeighboursAndKeepsUpWithUpdates() throws {
+        var index = try toyIndex(2000, 16)
+        let graph = try CatalogGraph(building: index)
+        let queries = unitVectors(50, 16, seed: 21)
+        let exact = try index.search(queries, k: 10)
+        let approximate = try index.search(queries, k: 10, graph: graph, efSearch: 128)
+        let hits = zip(exact, approximate).map { Set($0.map(\.slot)).intersection($1.map(\.slot)).count }.reduce(0, +)
+        XCTAssertGreaterThanOrEqual(Double(hits) / 500, 0.95, "recall@10")
+        // Removed items never come back; excluded slots neither.
+        try index.remove(exact[0].prefix(3).map(\.id))
+        let after = try index.search(Array(queries[0..<16]), k: 10, graph: graph, excluding: [exact[0][3].slot])
+        XCTAssertFalse(after[0].contains { exact[0].prefix(4).map(\.slot).contains($0.slot) })
+        // Added items are found once the graph is brought up to date; a stale graph file is refused.
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("g.index.hnsw")
+        try graph.write(to: url)
+        try index.add([CatalogItem(id: "new", vector: Array(queries[16..<32]), label: 0, probability: 1, contentHash: 1)])
+        XCTAssertThrowsError(try CatalogGraph(reading: url, for: index)) { XCTAssertTrue("\($0)".contains("out of date"), "\($0)") }
+        try graph.update(for: index)
+        XCTAssertEqual(try index.search(Array(queries[16..<32]), k: 1, graph: graph)[0].first?.id, "new")
+        let sameLabel = try index.search(queries, k: 5, graph: graph, sameLabelAs: Array(repeating: 2, count: 50))
+        XCTAssertTrue(sameLabel.allSatisfy { $0.allSatisfy { $0.label == 2 } })
+    }
+}
