@@ -77,6 +77,10 @@ public struct CatalogIndex: Sendable {
     public private(set) var contentHashes: [UInt64]
     /// Whether each slot holds an item (false once removed).
     public private(set) var live: [Bool]
+    /// Number of items.
+    public private(set) var count: Int
+    /// What search filters on: each slot's predicted class (0 when none), -1 for a freed slot.
+    private(set) var groups: [Int32]
 
     /// An empty catalogue for vectors of `dimension` values from `source`.
     public init(source: EmbeddingSource, dimension: Int) {
@@ -89,6 +93,8 @@ public struct CatalogIndex: Sendable {
         probabilities = []
         contentHashes = []
         live = []
+        count = 0
+        groups = []
     }
 
     /// A catalogue made of stored columns (the file reader checks them first).
@@ -102,12 +108,12 @@ public struct CatalogIndex: Sendable {
         self.probabilities = probabilities
         self.contentHashes = contentHashes
         self.live = live
+        count = live.lazy.filter { $0 }.count
+        groups = zip(live, labels).map { $0 ? max($1, 0) : -1 }
     }
 
     /// Number of slots, freed ones included.
     public var slotCount: Int { ids.count }
-    /// Number of items.
-    public var count: Int { live.lazy.filter { $0 }.count }
 
     /// Slot of each live item's id.
     public func slotsByID() -> [String: Int] {
@@ -148,6 +154,8 @@ public struct CatalogIndex: Sendable {
             probabilities.append(item.probability)
             contentHashes.append(item.contentHash)
             live.append(true)
+            groups.append(max(item.label, 0))
+            count += 1
         }
         return (added, replaced)
     }
@@ -164,6 +172,8 @@ public struct CatalogIndex: Sendable {
 
     private mutating func free(_ slot: Int) {
         live[slot] = false
+        groups[slot] = -1
+        count -= 1
         ids[slot] = ""
         labels[slot] = -1
         probabilities[slot] = 0
@@ -183,6 +193,7 @@ public struct CatalogIndex: Sendable {
         labels = keep.map { labels[$0] }
         probabilities = keep.map { probabilities[$0] }
         contentHashes = keep.map { contentHashes[$0] }
+        groups = keep.map { groups[$0] }
         live = Array(repeating: true, count: keep.count)
     }
 

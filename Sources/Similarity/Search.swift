@@ -34,10 +34,6 @@ extension CatalogIndex {
             }
             precondition(queryLabels.count == n, "one label per query")
         }
-        let groups = (0..<slotCount).map { slot -> Int32 in
-            guard live[slot] else { return -1 }
-            return queryLabels == nil ? 0 : max(labels[slot], -1)
-        }
         let excluded = (0..<n).map { excluding?[$0] ?? -1 }
         let best = topInnerProducts(queries: queries, items: vectors, dimension: dimension, k: k,
                                     groups: groups, queryGroups: queryLabels, excluded: excluded)
