@@ -7,6 +7,7 @@
 #include "cfaiss.h"
 
 #include "file_check.hpp"
+#include "flat_storage.hpp"
 
 #include <faiss/IndexHNSW.h>
 #include <faiss/impl/FaissException.h>
@@ -84,11 +85,25 @@ template <class Body> cfaiss_status guarded(Body &&body) {
     }
 }
 
-/// Applies the requested OpenMP thread count to the calling thread (OpenMP keeps it per thread).
-void apply_threads() {
+/// Applies the requested OpenMP thread count, at most `work` (FAISS splits a search by query, so
+/// threads beyond the query count only wait), to the calling thread (OpenMP keeps it per thread).
+void apply_threads(int64_t work) {
     static const int default_threads = omp_get_max_threads();
     int requested = requested_threads.load(std::memory_order_relaxed);
-    omp_set_num_threads(requested > 0 ? requested : default_threads);
+    int threads = requested > 0 ? requested : default_threads;
+    omp_set_num_threads(int(std::max<int64_t>(1, std::min<int64_t>(threads, work))));
+}
+
+/// Moves the vectors of `index` into a FlatInnerProductStorage, whose distance is vectorised.
+void adopt_storage(faiss::IndexHNSWFlat &index) {
+    auto *flat = dynamic_cast<faiss::IndexFlat *>(index.storage);
+    if (flat == nullptr) fail(CFAISS_INTERNAL, "the HNSW storage is not a flat index");
+    auto storage = std::make_unique<cfaiss::FlatInnerProductStorage>(index.d);
+    storage->codes.swap(flat->codes);
+    storage->ntotal = flat->ntotal;
+    if (index.own_fields) delete index.storage;
+    index.storage = storage.release();
+    index.own_fields = true;
 }
 
 void require_index(const cfaiss_index *index) {
@@ -119,6 +134,7 @@ cfaiss_status cfaiss_hnsw_create(int64_t dimension, int64_t m, cfaiss_index **ou
             fail(CFAISS_INVALID_ARGUMENT, "M must be between 2 and 1024, got " + std::to_string(m));
         auto index = std::make_unique<cfaiss_index>();
         index->hnsw = std::make_unique<faiss::IndexHNSWFlat>(int(dimension), int(m), faiss::METRIC_INNER_PRODUCT);
+        adopt_storage(*index->hnsw);
         index->default_ef_search = index->hnsw->hnsw.efSearch;
         *out = index.release();
     });
@@ -153,7 +169,7 @@ cfaiss_status cfaiss_add(cfaiss_index *index, int64_t n, const float *vectors) {
         std::unique_lock<std::shared_mutex> exclusive(index->lock);
         if (n > std::numeric_limits<int32_t>::max() - index->hnsw->ntotal)
             fail(CFAISS_INVALID_ARGUMENT, "an HNSW index holds at most 2147483647 vectors");
-        apply_threads();
+        apply_threads(n);
         index->hnsw->add(n, vectors);
     });
 }
@@ -169,7 +185,7 @@ cfaiss_status cfaiss_search(const cfaiss_index *index, int64_t n, const float *q
         if (queries == nullptr || scores == nullptr || labels == nullptr)
             fail(CFAISS_INVALID_ARGUMENT, "queries, scores or labels is NULL");
         if (ef_search > 0) require_positive_int(ef_search, "efSearch");
-        apply_threads();
+        apply_threads(n);
         faiss::IndexHNSWFlat &hnsw = *index->hnsw;
         auto run = [&](int ef) {
             if (hnsw.ntotal == 0) {  // FAISS 1.7.3 has no entry point to start from
@@ -279,6 +295,7 @@ cfaiss_status cfaiss_read(const char *path, int64_t dimension, cfaiss_index **ou
         auto index = std::make_unique<cfaiss_index>();
         read.release();
         index->hnsw.reset(hnsw);
+        adopt_storage(*hnsw);
         index->default_ef_search = hnsw->hnsw.efSearch;
         *out = index.release();
     });
@@ -290,5 +307,7 @@ int cfaiss_num_threads(void) {
     int requested = requested_threads.load();
     return requested > 0 ? requested : omp_get_max_threads();
 }
+
+int64_t cfaiss_distance_computations(void) { return cfaiss::distances_computed(); }
 
 }  // extern "C"

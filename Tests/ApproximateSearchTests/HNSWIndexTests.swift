@@ -88,6 +88,23 @@ final class HNSWIndexTests: XCTestCase {
         }
     }
 
+    func testScoresAreInnerProductsInAnOddDimension() throws {
+        let d = 37  // not a multiple of the kernel's 16-float step
+        let vectors = Vectors.randomUnit(200, dimension: d, seed: 5)
+        let queries = Vectors.randomUnit(5, dimension: d, seed: 6)
+        let index = try HNSWIndex(dimension: d)
+        try index.add(vectors)
+        let (scores, ids) = try index.search(queries, k: 200, efSearch: 400)
+        XCTAssertEqual(ids, Vectors.exactTopK(queries: queries, vectors: vectors, dimension: d, k: 200))
+        for q in 0..<5 {
+            for j in 0..<200 {
+                var dot: Float = 0
+                for t in 0..<d { dot += queries[q * d + t] * vectors[ids[q * 200 + j] * d + t] }
+                XCTAssertEqual(scores[q * 200 + j], dot, accuracy: 1e-5)
+            }
+        }
+    }
+
     func testMissingNeighboursAreMinusOne() throws {
         let d = Self.dimension
         let empty = try HNSWIndex(dimension: d)

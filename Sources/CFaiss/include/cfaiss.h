@@ -73,11 +73,15 @@ cfaiss_status cfaiss_write(const cfaiss_index *index, const char *path);
 cfaiss_status cfaiss_read(const char *path, int64_t dimension, cfaiss_index **out);
 
 /// Number of OpenMP threads that later adds and searches use, from whichever thread they are
-/// called (<= 0: OpenMP's default, usually the number of cores).
+/// called (<= 0: OpenMP's default, usually the number of cores); a search of n queries uses at most n.
 void cfaiss_set_num_threads(int threads);
 
 /// The thread count set by cfaiss_set_num_threads, or OpenMP's default if none was set.
 int cfaiss_num_threads(void);
+
+/// Vector-to-vector inner products computed by all indexes of this process so far, counted when
+/// each add or search finishes: the work a search does, for measurements.
+int64_t cfaiss_distance_computations(void);
 
 #ifdef __cplusplus
 }
