@@ -11,6 +11,7 @@ public enum ApproximateSearchError: Error, CustomStringConvertible, Equatable {
     /// FAISS failed in a way not covered above.
     case faiss(String)
 
+    /// The one-line message.
     public var description: String {
         switch self {
         case .invalidArgument(let message): return "invalid argument: \(message)"

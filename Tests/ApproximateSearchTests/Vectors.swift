@@ -39,6 +39,32 @@ enum Vectors {
         return values
     }
 
+    /// `n` unit vectors near a random `latent`-dimensional subspace of `dimension`-space, a
+    /// stand-in for learned embeddings (whose intrinsic dimension is far below their length):
+    /// normalise(A·z + 0.1·ε) with z ~ N(0, I_latent), A [dimension, latent] ~ N(0, 1/latent) drawn
+    /// from `basisSeed` (the same A for the vectors and their queries) and ε ~ N(0, I_dimension).
+    static func nearSubspace(_ n: Int, dimension: Int, latent: Int, seed: UInt64, basisSeed: UInt64) -> [Float] {
+        func gaussians(_ count: Int, _ seed: UInt64) -> [Float] {
+            var generator = SplitMix64(seed: seed)
+            return (0..<count).map { _ in
+                let u1 = Double(generator.next() >> 11 | 1) * 0x1p-53, u2 = Double(generator.next() >> 11) * 0x1p-53
+                return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * .pi * u2))
+            }
+        }
+        let basis = gaussians(latent * dimension, basisSeed).map { $0 / Float(latent).squareRoot() }  // [latent, dimension]
+        let z = gaussians(n * latent, seed)  // [n, latent]
+        var values = gaussians(n * dimension, seed ^ 0x5EED).map { 0.1 * $0 }  // noise, then + z·A
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(dimension), Int32(latent),
+                    1, z, Int32(latent), basis, Int32(dimension), 1, &values, Int32(dimension))
+        for row in 0..<n {
+            var norm: Float = 0
+            for j in row * dimension..<(row + 1) * dimension { norm += values[j] * values[j] }
+            let scale = 1 / norm.squareRoot()
+            for j in row * dimension..<(row + 1) * dimension { values[j] *= scale }
+        }
+        return values
+    }
+
     /// Ids of the `k` largest inner products of each query with every vector (exact: OpenBLAS
     /// sgemm over blocks of queries), row-major [queries, k], best first.
     static func exactTopK(queries: [Float], vectors: [Float], dimension: Int, k: Int) -> [Int] {
