@@ -32,7 +32,8 @@ extension Fashion {
             let directory = dataOptions.prepare()
             let first = try IndexFile.read(URL(fileURLWithPath: index))
             let second = try against.map { try IndexFile.read(URL(fileURLWithPath: $0)) }
-            guard first.count > 0, second?.count ?? 1 > 0 else { throw UsageError("an index holds no items") }
+            guard first.count > 0 else { throw UsageError("\(index): the index holds no items") }
+            if let second, second.count == 0 { throw UsageError("\(against ?? ""): the index holds no items") }
             let cut = threshold ?? (first.source.model == EmbeddingSource.pixels.model ? 0.999 : 0.995)
             let started = Date()
             let pairs = try findDuplicates(in: first, against: second, threshold: cut, neighbours: neighbours)

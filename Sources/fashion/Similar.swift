@@ -74,6 +74,7 @@ extension Fashion {
                     print(String(decoding: data, as: UTF8.self))
                 } else {
                     print(names.isEmpty ? query.id : String(format: "%@  (%@ %.3f)", query.id, name(query.label), query.probability))
+                    if neighbours.isEmpty { print("   (no other item qualifies)") }
                     for (rank, n) in neighbours.enumerated() {
                         print(String(format: "  %2d. %.4f  %@  %@", rank + 1, n.score, name(n.label), n.id))
                     }
