@@ -43,18 +43,18 @@ func buildCatalog(items: ItemOptions, builder: CatalogBuilder, out: String, verb
     var catalog = CatalogIndex(source: builder.source, dimension: builder.dimension)
     try catalog.add(made)
     let url = URL(fileURLWithPath: out)
+    let graphURL = CatalogGraph.url(for: url)
+    // A graph of the file being replaced must not outlive it (even if this run is killed).
+    if FileManager.default.fileExists(atPath: graphURL.path) { try FileManager.default.removeItem(at: graphURL) }
     try IndexFile.write(catalog, to: url)
     print(String(format: "%@ %d images (%d values each, %@) in %.1f s → %@", verb, catalog.count, catalog.dimension,
                  catalog.source.summary, Date().timeIntervalSince(started), out)
           + (failures.isEmpty ? "" : "; \(failures.count) files failed"))
-    let graphURL = CatalogGraph.url(for: url)
     if let graph {
         let started = Date()
         try graph.build(catalog).write(to: graphURL)
         print(String(format: "approximate index (HNSW, M %d, efConstruction %d) in %.1f s → %@", graph.hnswM, graph.efConstruction,
                      Date().timeIntervalSince(started), graphURL.relativePath))
-    } else if FileManager.default.fileExists(atPath: graphURL.path) {
-        try FileManager.default.removeItem(at: graphURL)
     }
     if !failures.isEmpty { throw ExitCode.failure }
 }
