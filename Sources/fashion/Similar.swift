@@ -16,7 +16,8 @@ extension Fashion {
             abstract: "Find the catalogue items most similar to photos or dataset images (exact cosine search).",
             discussion: "Queries are embedded with the weights the index was built from (their SHA-256 is checked). A query "
                 + "that is itself in the index (same id) is left out of its own results. --evaluate measures "
-                + "precision@k and mean average precision against the true classes instead (docs/SIMILARITY.md).")
+                + "precision@k and mean average precision against the true classes instead (docs/SIMILARITY.md). A query photo "
+                + "that cannot be read gets an 'Error:' line on stderr; the others are still answered, and the exit status is then 1.")
 
         @OptionGroup var index: IndexOptions
         @OptionGroup var items: ItemOptions
@@ -45,14 +46,20 @@ extension Fashion {
                 throw UsageError("--same-label: \(index.index) holds \(catalog.source.summary), without predicted classes")
             }
             var queries: [CatalogItem] = []
+            var failed = 0
             if !items.isEmpty {
                 let (made, failures) = try items.items(index.builder(for: catalog))
                 reportFailures(failures)
                 if made.isEmpty { throw UsageError("no query could be embedded") }
                 queries = made
+                failed = failures.count
             }
             let slots = catalog.slotsByID()
-            if evaluate { return try evaluateQuality(catalog, queries: queries, slots: slots) }
+            if evaluate {
+                try evaluateQuality(catalog, queries: queries, slots: slots)
+                if failed > 0 { throw ExitCode.failure }
+                return
+            }
             let vectors = queries.flatMap(\.vector), labels = sameLabel ? queries.map(\.label) : nil
             let excluded = queries.map { slots[$0.id] }
             let found: [[Neighbour]]
@@ -93,6 +100,7 @@ extension Fashion {
                 try writePNG(neighbourSheet(sheet), to: out)
                 print("picture of \(min(rows, queries.count)) queries → \(out)")
             }
+            if failed > 0 { throw ExitCode.failure }
         }
 
         /// Precision@k per true class and mAP, for the named queries or every item against the rest.

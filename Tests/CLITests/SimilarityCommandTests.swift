@@ -84,6 +84,13 @@ final class SimilarityCommandTests: XCTestCase, RunsFashion {
                              directory.appendingPathComponent("v.safetensors").path])
         XCTAssertEqual(embed.status, 0, embed.stderr)
 
+        // A query photo that cannot be read: an Error line, the others answered, exit status 1.
+        let mixed = try run(["similar", "--index", index, "--k", "2", photos.appendingPathComponent("rgb.png").path,
+                             photos.appendingPathComponent("notes.jpg").path])
+        XCTAssertEqual(mixed.status, 1)
+        XCTAssertTrue(mixed.stdout.contains("rgb.png") && mixed.stdout.contains(" 2. "), mixed.stdout)
+        XCTAssertTrue(mixed.stderr.hasPrefix("Error: ") && mixed.stderr.contains("notes.jpg"), mixed.stderr)
+
         // Refusals, one line each.
         try expectFailure(["similar", "--index", index, "--split", "test", "--limit", "1", "--k", "0"], mentioning: "--k must be at least 1")
         try expectFailure(["similar", "--index", index, "--split", "test", "--limit", "1", "--k", "5000"], mentioning: "more than the 203 items")
