@@ -58,6 +58,9 @@ public struct ModelCheckpoint {
                             defaultClassNames: [String]) throws -> ModelCheckpoint {
         let file = try SafeTensors.read(url)
         func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(file: url.path, problem: problem) }
+        if let (name, tensor) = file.raw.min(by: { $0.key < $1.key }) {
+            throw fail("tensor '\(name)' has dtype \(tensor.dtype); checkpoints hold F32 tensors only")
+        }
         guard let name = override ?? file.metadata[architectureKey] else {
             throw fail("no architecture in the metadata; name one with --model")
         }

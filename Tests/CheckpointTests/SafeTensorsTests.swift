@@ -153,5 +153,11 @@ final class SafeTensorsTests: XCTestCase {
         withUnsafeBytes(of: UInt64(huge.utf8.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: Array(huge.utf8) + [UInt8](repeating: 0, count: 8))
         XCTAssertThrowsError(try SafeTensors.parse(data, file: "x")) { XCTAssertTrue("\($0)".contains("larger than"), "\($0)") }
+        // A checkpoint with an I32 tensor is refused, not loaded without it.
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("i32.safetensors")
+        try SafeTensors(raw: ["conv_1.weight": RawTensor(int32: [1], shape: [1])], metadata: ["architecture": "seed-cnn"]).write(to: url)
+        XCTAssertThrowsError(try ModelCheckpoint.load(url, defaultClassNames: [])) {
+            XCTAssertTrue("\($0)".contains("has dtype I32; checkpoints hold F32 tensors only"), "\($0)")
+        }
     }
 }
