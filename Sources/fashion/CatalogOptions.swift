@@ -113,21 +113,6 @@ struct IndexOptions: ParsableArguments {
     }
 }
 
-extension PhotoOptions {
-    /// The preprocessing asked for, on its own (the raw-pixel baseline has no checkpoint to take it from).
-    func preprocessor() throws -> Preprocessor {
-        var preprocessor = Preprocessor()
-        if let preprocessingParameters {
-            guard let parameters = try? JSONDecoder().decode(Preprocessor.self, from: Foundation.Data(preprocessingParameters.utf8)) else {
-                throw UsageError("--preprocessing-parameters: not a JSON object of photo pipeline parameters: \(preprocessingParameters)")
-            }
-            preprocessor = parameters
-        }
-        if let preprocessing { preprocessor.method = preprocessing }
-        return preprocessor
-    }
-}
-
 /// Prints the files that could not be embedded, one `Error:` line each.
 func reportFailures(_ failures: [(id: String, error: any Error)]) {
     for failure in failures {

@@ -38,7 +38,7 @@ extension Fashion {
                          predicted: checkpoint.classNames[result.predicted[i]], confidence: result.confidence[i])
             }
             let picture = predictionGrid(items, of: chosen, columns: columns, scale: scale)
-            try AtomicFile.write(PNG.encode(picture), to: URL(fileURLWithPath: out))
+            try writePNG(picture, to: out)
             let right = items.filter(\.isRight).count
             print("wrote \(out) (\(picture.width)×\(picture.height)): \(right) of \(items.count) \(weightsOptions.split.rawValue) images predicted right")
         }
@@ -68,7 +68,7 @@ extension Fashion {
                 throw UsageError("--index \(index) is out of range: the \(split.rawValue) split has \(images.count) images (0–\(images.count - 1))")
             }
             let image = photoStyle ? PhotoStyle.render(images, index: index, seed: 1) : picture(of: images, index: index, scale: scale, inverted: invert)
-            try AtomicFile.write(PNG.encode(image), to: URL(fileURLWithPath: out))
+            try writePNG(image, to: out)
             print("wrote \(out) (\(image.width)×\(image.height)): \(split.rawValue) image \(index), label \(FashionMNIST.classNames[images.labels[index]])")
         }
     }

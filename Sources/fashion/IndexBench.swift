@@ -3,6 +3,7 @@ import Foundation
 import ApproximateSearch
 import Similarity
 import Tensor
+import Training
 
 extension Fashion.Index {
     /// `fashion index bench`: exact search speed and the index's memory.
@@ -59,7 +60,7 @@ extension Fashion.Index {
             seconds = Date().timeIntervalSince(started)
             print(String(format: "batches of %d: %d queries in %.3f s, %.1f queries/s", batch, count, seconds, Double(count) / seconds))
             if approximate { try benchApproximate(catalog, queries: one) }
-            print(String(format: "peak resident: %.1f MiB", peakMiB()))
+            print(String(format: "peak resident: %.1f MiB", Benchmark.peakResidentMiB()))
         }
 
         var efSearchValues: [Int]? {
@@ -99,15 +100,10 @@ extension Fashion.Index {
     }
 }
 
-/// A field of /proc/self/status in MiB (0 where there is no /proc).
-private func statusMiB(_ field: String) -> Double {
+/// Resident memory now, in MiB (from /proc/self/status; 0 where there is none).
+func residentMiB() -> Double {
     guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
           let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
     return kib / 1024
 }
-
-/// Resident memory now.
-func residentMiB() -> Double { statusMiB("VmRSS") }
-/// Peak resident memory.
-func peakMiB() -> Double { statusMiB("VmHWM") }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Checkpoint
 import Data
 import Foundation
+import Imaging
 import Inference
 import Tensor
 import Training
@@ -103,4 +105,9 @@ extension Augmentation {
         }
         do { try validate() } catch { throw UsageError("--augment: \(error)") }
     }
+}
+
+/// Writes `image` as a PNG atomically.
+func writePNG(_ image: RGBImage, to path: String) throws {
+    try AtomicFile.write(PNG.encode(image), to: URL(fileURLWithPath: path))
 }

@@ -31,14 +31,22 @@ struct PhotoOptions: ParsableArguments {
     /// A classifier for `checkpoint` with these options and test-time views.
     func classifier(_ checkpoint: ModelCheckpoint, tta: TestTimeAugmentation = .none) throws -> Classifier {
         var classifier = try Classifier(checkpoint, tta: tta, limits: limits)
+        classifier.preprocessor = try preprocessor(startingFrom: classifier.preprocessor)
+        return classifier
+    }
+
+    /// `base` (the checkpoint's preprocessing, or the default) with these options applied: the
+    /// parameters replace it, the method is then set.
+    func preprocessor(startingFrom base: Preprocessor = Preprocessor()) throws -> Preprocessor {
+        var preprocessor = base
         if let preprocessingParameters {
             guard let parameters = try? JSONDecoder().decode(Preprocessor.self, from: Data(preprocessingParameters.utf8)) else {
                 throw UsageError("--preprocessing-parameters: not a JSON object of photo pipeline parameters: \(preprocessingParameters)")
             }
-            classifier.preprocessor = parameters
+            preprocessor = parameters
         }
-        if let preprocessing { classifier.preprocessor.method = preprocessing }
-        return classifier
+        if let preprocessing { preprocessor.method = preprocessing }
+        return preprocessor
     }
 }
 

@@ -35,7 +35,7 @@ extension Fashion {
                 for method in methods { rows.append(Preprocessor(method: method).steps(image)) }
             }
             let sheet = stepsSheet(rows, cellHeight: cellHeight)
-            try AtomicFile.write(PNG.encode(sheet), to: URL(fileURLWithPath: out))
+            try writePNG(sheet, to: out)
             print("wrote \(out) (\(sheet.width)×\(sheet.height)): \(rows.count) rows of \(rows.first?.count ?? 0) steps")
         }
     }

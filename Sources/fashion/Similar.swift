@@ -163,8 +163,3 @@ func caption(_ id: String) -> String {
     let name = id.contains("/") ? URL(fileURLWithPath: id).lastPathComponent : id
     return name.count > 18 ? String(name.prefix(8)) + ".." + String(name.suffix(8)) : name
 }
-
-/// Writes `image` as a PNG atomically.
-func writePNG(_ image: RGBImage, to path: String) throws {
-    try AtomicFile.write(PNG.encode(image), to: URL(fileURLWithPath: path))
-}
