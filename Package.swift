@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "ApproximateSearch", dependencies: ["CFaiss"]),
         // More like this: catalogue indexes of unit embeddings (a safetensors file), exact cosine
         // search, duplicates and retrieval quality.
-        .target(name: "Similarity", dependencies: ["Tensor", "Data", "Checkpoint", "Decoding", "Preprocessing", "Inference",
+        .target(name: "Similarity", dependencies: ["Tensor", "NN", "Data", "Checkpoint", "Decoding", "Preprocessing", "Inference",
                                               "ApproximateSearch"]),
 
         // MARK: Training and the command-line program

@@ -3,6 +3,7 @@ import Data
 import Decoding
 import Foundation
 import Inference
+import NN
 import Preprocessing
 import Tensor
 
@@ -91,9 +92,9 @@ public struct CatalogBuilder {
             var labels: [Int32] = [], best: [Float] = []
             for row in 0..<n {
                 let scores = p.scalars[row * classes ..< (row + 1) * classes]
-                let top = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) }!
-                labels.append(Int32(top - scores.startIndex))
-                best.append(scores[top])
+                let top = argmax(scores)
+                labels.append(Int32(top))
+                best.append(scores[scores.startIndex + top])
             }
             return (vectors, labels, best)
         case .pixels:

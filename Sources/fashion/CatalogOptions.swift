@@ -6,6 +6,7 @@ import Foundation
 import Imaging
 import Inference
 import Preprocessing
+import Report
 import Similarity
 
 /// Dataset images a catalogue command can take instead of files.
@@ -137,11 +138,9 @@ struct Thumbnails {
         if parts.count == 2, let split = DatasetSplit(rawValue: parts[0]), let index = Int(parts[1]) {
             if sets[split.rawValue] == nil { sets[split.rawValue] = try? FashionMNIST.load(split.part, from: directory) }
             if let set = sets[split.rawValue], (0..<set.count).contains(index) {
+                let drawn = Report.picture(of: set, index: index, scale: max(1, side / set.width), inverted: true)
                 var image = RGBImage(width: side, height: side)
-                let size = set.width * set.height
-                image.drawGray(Array(set.pixels[index * size ..< (index + 1) * size]), width: set.width, height: set.height,
-                               x: (side - set.width * (side / set.width)) / 2, y: (side - set.height * (side / set.height)) / 2,
-                               scale: side / set.width, inverted: true)
+                image.draw(drawn, x: (side - drawn.width) / 2, y: (side - drawn.height) / 2)
                 return image
             }
         }
