@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Data", "Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "SimilarityTests", dependencies: ["Similarity", "Inference", "Checkpoint", "Data", "Tensor", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
-        .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS"]),
+        .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
     ],

@@ -1,5 +1,6 @@
 import ApproximateSearch
 import Foundation
+import TestSupport
 import XCTest
 
 final class HNSWIndexTests: XCTestCase {

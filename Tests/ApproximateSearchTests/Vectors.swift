@@ -1,18 +1,7 @@
 import CBLAS
 import Foundation
+import TestSupport
 
-/// SplitMix64: a tiny seeded generator so that every run builds the same vectors.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random vectors and exact search to measure the index against.
 enum Vectors {
@@ -30,12 +19,7 @@ enum Vectors {
             if i + 1 < values.count { values[i + 1] = Float(radius * Foundation.sin(2 * .pi * u2)) }
             i += 2
         }
-        for row in 0..<n {
-            var norm: Float = 0
-            for j in row * dimension..<(row + 1) * dimension { norm += values[j] * values[j] }
-            let scale = 1 / norm.squareRoot()
-            for j in row * dimension..<(row + 1) * dimension { values[j] *= scale }
-        }
+        normalise(&values, dimension: dimension)
         return values
     }
 
@@ -56,13 +40,18 @@ enum Vectors {
         var values = gaussians(n * dimension, seed ^ 0x5EED).map { 0.1 * $0 }  // noise, then + z·A
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(dimension), Int32(latent),
                     1, z, Int32(latent), basis, Int32(dimension), 1, &values, Int32(dimension))
-        for row in 0..<n {
+        normalise(&values, dimension: dimension)
+        return values
+    }
+
+    /// Scales each row of `values` (rows of `dimension`) to unit length.
+    static func normalise(_ values: inout [Float], dimension: Int) {
+        for row in 0..<values.count / dimension {
             var norm: Float = 0
             for j in row * dimension..<(row + 1) * dimension { norm += values[j] * values[j] }
             let scale = 1 / norm.squareRoot()
             for j in row * dimension..<(row + 1) * dimension { values[j] *= scale }
         }
-        return values
     }
 
     /// Ids of the `k` largest inner products of each query with every vector (exact: OpenBLAS

@@ -1,5 +1,6 @@
 @testable import Decoding
 import Imaging
+import TestSupport
 import XCTest
 
 final class OrientationTests: XCTestCase {
@@ -54,7 +55,7 @@ final class OrientationTests: XCTestCase {
     }
 
     func testJunkEXIFMeansUpright() {
-        var generator = SeededGenerator(state: 13)
+        var generator = SplitMix64(seed: 13)
         let good = tiff(bigEndian: false, value: 6)
         XCTAssertEqual(Orientation.fromTIFF([]), 1)
         for length in 0 ..< good.count where length < 30 {  // cut before the value

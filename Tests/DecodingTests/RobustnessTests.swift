@@ -1,5 +1,6 @@
 import Decoding
 import Foundation
+import TestSupport
 import XCTest
 
 final class RobustnessTests: XCTestCase {
@@ -15,7 +16,7 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testTruncationsAndCorruptionsOfEveryGoodFixture() throws {
-        var generator = SeededGenerator(state: 2024)
+        var generator = SplitMix64(seed: 2024)
         let start = Date()
         for (name, _, _) in FixtureTests.good {
             let bytes = try [UInt8](imageFixtureData(name))
@@ -36,7 +37,7 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testRandomBytesAfterEachMagicNumber() {
-        var generator = SeededGenerator(state: 99)
+        var generator = SplitMix64(seed: 99)
         let magics: [[UInt8]] = [
             [0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A],
             Array("RIFF\u{40}\0\0\0WEBPVP8 ".utf8), Array("RIFF\u{40}\0\0\0WEBPVP8L".utf8),

@@ -73,3 +73,20 @@ public struct TorchFixture {
         return tensor
     }
 }
+
+/// SplitMix64: a tiny seeded generator for tests whose inputs must be the same on every run
+/// (decoder robustness cases, the approximate-search vectors).
+public struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    /// A generator starting from `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
