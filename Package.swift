@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The package reads in the order the data flows:
 // system libraries → tensors and kernels → layers → data → pictures (decoding, preprocessing) →
-// models → checkpoints → inference → similarity → training → reports → CLI.
+// models → checkpoints → photo datasets → inference → similarity → training → reports → CLI.
 import Foundation
 import PackageDescription
 
@@ -80,6 +80,10 @@ let package = Package(
         // The HTML run report: charts, tables and pictures of predictions.
         .target(name: "Report", dependencies: ["Imaging", "Training", "Inference", "Models", "Data", "Tensor"]),
 
+        // Labelled photo folders (one sub-folder per class) as training data: decoded and
+        // preprocessed once on all cores, cached by the files' sizes and modification times.
+        .target(name: "PhotoDataset", dependencies: ["Data", "Decoding", "Preprocessing", "Checkpoint", "Imaging"]),
+
         // MARK: Inference
         // Predictions of a loaded model: batches, test-time views, calibrated probabilities,
         // top-k and abstention, photos through decoding and preprocessing (no trainer linked).
@@ -95,12 +99,12 @@ let package = Package(
         .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference"]),
         .executableTarget(name: "fashion", dependencies: [
             "Training", "Inference", "Models", "Data", "Checkpoint", "Tensor", "Imaging", "Decoding",
-            "Preprocessing", "Report", "Similarity", "ApproximateSearch",
+            "Preprocessing", "Report", "Similarity", "ApproximateSearch", "PhotoDataset",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Checkpoint"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Checkpoint", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
@@ -109,6 +113,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Imaging", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging"]),
+        .testTarget(name: "PhotoDatasetTests", dependencies: ["PhotoDataset", "Preprocessing", "Imaging", "Data", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Data", "Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "SimilarityTests", dependencies: ["Similarity", "Inference", "Checkpoint", "Data", "Tensor", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),

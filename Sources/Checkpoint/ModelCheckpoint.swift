@@ -12,6 +12,10 @@ public struct ModelCheckpoint {
     public static let architectureKey = "architecture"
     /// Metadata key for the class names, a JSON array of strings.
     public static let classesKey = "classes"
+    /// Metadata key for the number of input channels (absent: 1).
+    public static let channelsKey = "input_channels"
+    /// Metadata key for the input side in pixels (absent: 28).
+    public static let sizeKey = "input_size"
     /// Prefix of optimiser state tensors in training checkpoints.
     public static let optimizerPrefix = "optimizer."
 
@@ -43,8 +47,11 @@ public struct ModelCheckpoint {
 
     /// The architecture the weights belong to.
     public var architecture: Models.Entry
-    /// The model, built for `architecture` and holding the loaded weights.
+    /// The model, built for `architecture` and `geometry` and holding the loaded weights.
     public var model: Sequential
+    /// What the model takes and gives: input channels and size (from the metadata; 1 × 28 × 28 when
+    /// absent, as in checkpoints written before they were recorded) and the number of classes.
+    public var geometry: Models.Geometry
     /// Class names in label order.
     public var classNames: [String]
     /// Everything else in the metadata.
@@ -73,7 +80,15 @@ public struct ModelCheckpoint {
             }
             classNames = names
         }
-        let model = entry.make(0)
+        func number(_ key: String, default value: Int) throws -> Int {
+            guard let text = file.metadata[key] else { return value }
+            guard let number = Int(text) else { throw fail("metadata '\(key)' is not a whole number: '\(text.prefix(40))'") }
+            return number
+        }
+        let geometry = Models.Geometry(channels: try number(channelsKey, default: 1), size: try number(sizeKey, default: 28),
+                                       classes: classNames.count)
+        let model: Sequential
+        do { model = try entry.make(geometry, seed: 0) } catch { throw fail("\(error)") }
         var weights: [String: Tensor] = [:]
         var optimizerState: [String: Tensor] = [:]
         for (key, tensor) in file.tensors {
@@ -84,22 +99,39 @@ public struct ModelCheckpoint {
             }
         }
         do { try assign(weights, to: model) } catch let error as StateMismatch {
-            throw fail("does not fit \(entry.name): \(error.description)")
+            if let outputs = headOutputs(weights, of: model), outputs != classNames.count {
+                throw fail("the checkpoint names \(classNames.count) classes but its model has \(outputs) outputs")
+            }
+            throw fail("does not fit \(entry.name) (\(geometry)): \(error.description)")
         }
         var metadata = file.metadata
         metadata[architectureKey] = nil
         metadata[classesKey] = nil
-        return ModelCheckpoint(architecture: entry, model: model, classNames: classNames,
+        metadata[channelsKey] = nil
+        metadata[sizeKey] = nil
+        return ModelCheckpoint(architecture: entry, model: model, geometry: geometry, classNames: classNames,
                                metadata: metadata, optimizerState: optimizerState)
     }
 
-    /// Writes the model's parameters and buffers (and optional optimiser state) to `url` atomically.
+    /// The output count of the file's last weight matrix (the head), when the model's head has
+    /// the same name: how many classes the weights were trained for.
+    private static func headOutputs(_ weights: [String: Tensor], of model: Sequential) -> Int? {
+        guard let head = model.parameters.last(where: { $0.name.hasSuffix(".weight") && $0.parameter.value.rank == 2 }),
+              let tensor = weights[head.name], tensor.rank == 2 else { return nil }
+        return tensor.shape[0]
+    }
+
+    /// Writes the model's parameters and buffers (and optional optimiser state) to `url` atomically,
+    /// with the architecture, class names and input geometry in the metadata.
     public static func save(_ model: any Layer, architecture: String, classNames: [String],
+                            channels: Int = 1, size: Int = 28,
                             metadata: [String: String] = [:], optimizerState: [String: Tensor] = [:],
                             to url: URL) throws {
         var file = SafeTensors(metadata: metadata)
         file.metadata[architectureKey] = architecture
         file.metadata[classesKey] = String(decoding: try JSONEncoder().encode(classNames), as: UTF8.self)
+        file.metadata[channelsKey] = String(channels)
+        file.metadata[sizeKey] = String(size)
         for (name, parameter) in model.parameters + model.buffers { file.tensors[name] = parameter.value }
         for (name, tensor) in optimizerState { file.tensors[optimizerPrefix + name] = tensor }
         try file.write(to: url)

@@ -47,10 +47,17 @@ public struct Classifier {
     public let architecture: String
     /// Class names in label order.
     public let classNames: [String]
+    /// Input channels and size, and the number of classes.
+    public let geometry: Models.Geometry
     /// Divides the logits before the softmax (1: as trained; see `Calibration`).
     public var temperature: Float
-    /// Photo to model input.
-    public var preprocessor: Preprocessor
+    /// Photo to model input; its size and channels always follow the model's geometry.
+    public var preprocessor: Preprocessor {
+        didSet {
+            preprocessor.size = geometry.size
+            preprocessor.channels = geometry.channels
+        }
+    }
     /// Views whose probabilities are averaged.
     public var tta: TestTimeAugmentation
     /// Limits on photo files.
@@ -62,7 +69,8 @@ public struct Classifier {
         model = checkpoint.model
         architecture = checkpoint.architecture.name
         classNames = checkpoint.classNames
-        let outputs = checkpoint.model.forward(Tensor(shape: [1, 1, 28, 28]), phase: .inference).shape[1]
+        geometry = checkpoint.geometry
+        let outputs = checkpoint.model.outputShape(for: [1] + geometry.inputShape)[1]
         guard outputs == classNames.count else {
             throw InferenceError("the checkpoint names \(classNames.count) classes but its model has \(outputs) outputs")
         }
@@ -73,33 +81,37 @@ public struct Classifier {
             }
             temperature = value
         }
-        preprocessor = Preprocessor()
+        var preprocessor = Preprocessor()
         if let text = checkpoint.metadata[ModelCheckpoint.Key.preprocessing] {
             guard let value = try? JSONDecoder().decode(Preprocessor.self, from: Data(text.utf8)) else {
                 throw InferenceError("metadata 'preprocessing' is not a preprocessing description: '\(text.prefix(80))'")
             }
             preprocessor = value
         }
+        // The model's input decides the output's size and planes, whatever the metadata says.
+        preprocessor.size = geometry.size
+        preprocessor.channels = geometry.channels
+        self.preprocessor = preprocessor
         self.tta = tta
         self.limits = limits
     }
 
     /// The model input for the photo at `url`: decoded (reduced in size where the decoder can do so
     /// without losing what preprocessing needs), then preprocessed.
-    public func input(photoAt url: URL) throws -> GrayImage {
+    public func input(photoAt url: URL) throws -> ModelInput {
         let photo = try ImageDecoder.decode(contentsOf: url, limits: limits, minimumSide: preprocessor.decodeMinimumSide)
         return preprocessor(photo)
     }
 
     /// The photo at `url` read within the limits, its SHA-256 (hex), and its model input.
-    public func prepared(photoAt url: URL) throws -> (sha256: String, input: GrayImage) {
+    public func prepared(photoAt url: URL) throws -> (sha256: String, input: ModelInput) {
         let data = try ImageDecoder.read(url, limits: limits)
         let image = try ImageDecoder.decode(data, limits: limits, minimumSide: preprocessor.decodeMinimumSide)
         return (SHA256.hex(data), preprocessor(image))
     }
 
     /// Calibrated class probabilities [n, classes] of model inputs, in batches of 256.
-    public func probabilities(_ inputs: [GrayImage]) -> Tensor {
+    public func probabilities(_ inputs: [ModelInput]) -> Tensor {
         var rows: [Float] = []
         var classes = classNames.count
         for start in stride(from: 0, to: inputs.count, by: 256) {
@@ -113,7 +125,7 @@ public struct Classifier {
 
     /// The classification of each input: the top `k` classes, abstaining when the top probability is
     /// below `minimumConfidence`.
-    public func classify(_ inputs: [GrayImage], top k: Int = 1, minimumConfidence: Float? = nil) -> [Classification] {
+    public func classify(_ inputs: [ModelInput], top k: Int = 1, minimumConfidence: Float? = nil) -> [Classification] {
         let p = probabilities(inputs)
         return (0..<inputs.count).map { row in
             classification(Array(p.scalars[row * p.shape[1] ..< (row + 1) * p.shape[1]]), top: k,
@@ -137,14 +149,15 @@ public struct Classifier {
     }
 
 
-    /// Inputs as a tensor [n, 1, H, W] in [0, 1]; all must have the same size.
-    public static func tensor(_ inputs: [GrayImage]) -> Tensor {
+    /// Inputs as a tensor [n, C, H, W] in [0, 1]; all must have the same size and planes.
+    public static func tensor(_ inputs: [ModelInput]) -> Tensor {
         guard let first = inputs.first else { return Tensor(shape: [0, 1, 28, 28]) }
-        precondition(inputs.allSatisfy { $0.width == first.width && $0.height == first.height }, "inputs differ in size")
+        precondition(inputs.allSatisfy { $0.width == first.width && $0.height == first.height && $0.channels == first.channels },
+                     "inputs differ in size")
         var scalars: [Float] = []
         scalars.reserveCapacity(inputs.count * first.pixels.count)
         for input in inputs { scalars += input.pixels.map { Float($0) * (1 / 255) } }
-        return Tensor(shape: [inputs.count, 1, first.height, first.width], scalars: scalars)
+        return Tensor(shape: [inputs.count, first.channels, first.height, first.width], scalars: scalars)
     }
 }
 

@@ -27,11 +27,11 @@ public struct Embedder {
         layer = entry.embeddingLayer
         head = parts.head
         tail = parts.tail
-        let shape = head.outputShape(for: [1] + entry.inputShape)
+        let shape = head.outputShape(for: [1] + classifier.geometry.inputShape)
         dimension = shape.dropFirst().reduce(1, *)
     }
 
-    /// One batch: unit embeddings (n, D) row-major and probabilities [n, classes] of images [n, 1, H, W].
+    /// One batch: unit embeddings (n, D) row-major and probabilities [n, classes] of images [n, C, H, W].
     public func embed(_ images: Tensor) -> (vectors: [Float], probabilities: Tensor) {
         let features = head.forward(images, phase: .inference)
         let probabilities = Inference.probabilities(tail, features, temperature: classifier.temperature)
@@ -41,7 +41,7 @@ public struct Embedder {
     }
 
     /// Embeddings and probabilities of model inputs (preprocessed photos), in batches of 256.
-    public func embed(_ inputs: [GrayImage]) -> (vectors: [Float], probabilities: Tensor) {
+    public func embed(_ inputs: [ModelInput]) -> (vectors: [Float], probabilities: Tensor) {
         batched(count: inputs.count) { range in embed(Classifier.tensor(Array(inputs[range]))) }
     }
 

@@ -47,15 +47,19 @@ public enum PhotoStyle {
     /// it as a JPEG of `quality` and decoding it again (on all cores).
     public static func photoStyleSet(_ set: ImageSet, preprocessor: Preprocessor, quality: Int = 75, seed: UInt64 = 1) throws -> ImageSet {
         let inputs = concurrentMap(Array(0..<set.count)) { i in
-            Result { () throws -> GrayImage in
+            Result { () throws -> ModelInput in
                 let jpeg = try JPEGEncoder.encode(render(set, index: i, seed: seed), quality: quality)
                 return preprocessor(try ImageDecoder.decode(jpeg))
             }
         }
         var pixels: [UInt8] = []
-        pixels.reserveCapacity(set.count * preprocessor.size * preprocessor.size)
-        for result in inputs { pixels += try result.get().pixels }
-        return ImageSet(pixels: pixels, labels: set.labels, height: preprocessor.size, width: preprocessor.size)
+        var channels = 1
+        for result in inputs {
+            let input = try result.get()
+            channels = input.channels
+            pixels += input.pixels
+        }
+        return ImageSet(pixels: pixels, labels: set.labels, channels: channels, height: preprocessor.size, width: preprocessor.size)
     }
 
     /// The byte image (rows of `width`) at (x, y), bilinear, zero outside.

@@ -59,11 +59,12 @@ extension Models {
     /// The notebook's ResNet50 variant for 1×28×28 inputs: 7×7/2 conv 64 + BN + ReLU, 3×3/2
     /// max-pool, bottleneck stages of 3, 4, 6, 3 blocks (outputs 256, 512, 1024, 2048; stages
     /// 2–4 start with stride 2), global average pooling, Dense 1000 + ReLU, Dense 10.
-    /// Spatial sizes: 28 → 14 → 7 → 7 → 4 → 2 → 1.
-    public static func seedResNet50(seed: UInt64) -> Sequential {
+    /// Spatial sizes: 28 → 14 → 7 → 7 → 4 → 2 → 1. `geometry` sets the input channels and the
+    /// last Dense's outputs (the classes).
+    public static func seedResNet50(seed: UInt64, geometry: Geometry = .fashionMNIST) -> Sequential {
         var g = SeededGenerator(seed: seed)
         let stem: [(String, any Layer)] = [
-            ("conv1", Conv2D(inputChannels: 1, outputChannels: 64, kernelSize: 7, stride: 2, padding: .explicit(3),
+            ("conv1", Conv2D(inputChannels: geometry.channels, outputChannels: 64, kernelSize: 7, stride: 2, padding: .explicit(3),
                              useBias: false, generator: &g)),
             ("bn1", BatchNorm2D(channels: 64)),
             ("relu", ReLU()),
@@ -82,18 +83,19 @@ extension Models {
             ("avgpool", GlobalAvgPool2D()),
             ("fc", Dense(inputFeatures: 2048, outputFeatures: 1000, generator: &g)),
             ("fc_relu", ReLU()),
-            ("classifier", Dense(inputFeatures: 1000, outputFeatures: 10, generator: &g)),
+            ("classifier", Dense(inputFeatures: 1000, outputFeatures: geometry.classes, generator: &g)),
         ]
         return Sequential(stem + stages + head)
     }
 
     /// A ResNet sized for 28×28 inputs (He et al.'s CIFAR ResNet-6n+2): a 3×3 stem of `width`
     /// channels, no early down-sampling, three stages of `blocksPerStage` BasicBlocks with
-    /// `width`, 2·`width`, 4·`width` channels (28 → 28 → 14 → 7), global average pooling, Dense 10.
-    public static func resNet(seed: UInt64, blocksPerStage: Int, width: Int) -> Sequential {
+    /// `width`, 2·`width`, 4·`width` channels (28 → 28 → 14 → 7), global average pooling, Dense to
+    /// the classes (10). `geometry` sets the input channels and the classes.
+    public static func resNet(seed: UInt64, blocksPerStage: Int, width: Int, geometry: Geometry = .fashionMNIST) -> Sequential {
         var g = SeededGenerator(seed: seed)
         var layers: [(String, any Layer)] = [
-            ("conv1", conv3x3(1, width, &g)),
+            ("conv1", conv3x3(geometry.channels, width, &g)),
             ("bn1", BatchNorm2D(channels: width)),
             ("relu", ReLU()),
         ]
@@ -107,7 +109,7 @@ extension Models {
         }
         layers += [
             ("avgpool", GlobalAvgPool2D()),
-            ("fc", Dense(inputFeatures: inputs, outputFeatures: 10, generator: &g)),
+            ("fc", Dense(inputFeatures: inputs, outputFeatures: geometry.classes, generator: &g)),
         ]
         return Sequential(layers)
     }

@@ -4,8 +4,8 @@ import Tensor
 extension Models {
     /// The reference notebook's CNN (3,274,634 parameters), for 1×28×28 inputs:
     /// Conv 32 5×5 same + ReLU → MaxPool 2 → Conv 64 5×5 same + ReLU → MaxPool 2 →
-    /// Flatten 3136 → Dense 1024 + ReLU → Dropout 0.5 → Dense 10 (logits; softmax is in the loss).
-    public static func seedCNN(seed: UInt64) -> Sequential {
+    /// Flatten 3136 → Dense 1024 + ReLU → Dropout 0.5 → Dense `classes` (10; logits; softmax is in the loss).
+    public static func seedCNN(seed: UInt64, classes: Int = 10) -> Sequential {
         var g = SeededGenerator(seed: seed)
         return Sequential([
             ("conv_1", Conv2D(inputChannels: 1, outputChannels: 32, kernelSize: 5, padding: .same, generator: &g)),
@@ -18,7 +18,7 @@ extension Models {
             ("fc_1", Dense(inputFeatures: 3136, outputFeatures: 1024, generator: &g)),
             ("relu_3", ReLU()),
             ("dropout", Dropout(rate: 0.5, seed: seed &+ 1)),
-            ("fc_2", Dense(inputFeatures: 1024, outputFeatures: 10, generator: &g)),
+            ("fc_2", Dense(inputFeatures: 1024, outputFeatures: classes, generator: &g)),
         ])
     }
 }

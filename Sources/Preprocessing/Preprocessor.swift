@@ -6,6 +6,10 @@ public enum PreprocessingMethod: String, CaseIterable, Codable, Sendable {
     case paper
     /// The pipeline for real photos (`PhotoSteps`): border background model, flood-filled mask, polarity, contrast.
     case photo
+    /// The whole photo, colour and aspect kept: padded to a square with the border's median colour
+    /// (the estimated background), then area-averaged to size × size. For models trained on a
+    /// shop's own photos (`--channels 3`).
+    case letterbox
 }
 
 /// One named intermediate picture (for `fashion preprocess --out steps.png`).
@@ -22,12 +26,15 @@ public struct PreprocessingStep: Sendable {
     }
 }
 
-/// A photo → size×size grayscale pipeline with its parameters.
+/// A photo → size×size model input pipeline with its parameters.
 public struct Preprocessor: Sendable, Equatable, Codable {
     /// The pipeline.
     public var method: PreprocessingMethod = .photo
     /// Side of the square output in pixels (28 for Fashion-MNIST).
     public var size = 28
+    /// Planes of the output: 1 (gray) or 3 (RGB; the paper and photo pipelines make gray, repeated
+    /// in each plane, and only `letterbox` keeps colour).
+    public var channels = 1
 
     // The photo pipeline's parameters (the paper's are fixed by the paper).
 
@@ -61,9 +68,10 @@ public struct Preprocessor: Sendable, Equatable, Codable {
     public var contrastRange: ClosedRange<Float> = 0 ... 255
 
     /// A pipeline with the default parameters.
-    public init(method: PreprocessingMethod = .photo, size: Int = 28) {
+    public init(method: PreprocessingMethod = .photo, size: Int = 28, channels: Int = 1) {
         self.method = method
         self.size = size
+        self.channels = channels
     }
 
     /// Reads a pipeline saved in a checkpoint, taking the default for every parameter it lacks (so a
@@ -74,6 +82,7 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         let d = Preprocessor()
         method = try value(.method, d.method)
         size = try value(.size, d.size)
+        channels = try value(.channels, d.channels)
         workingSize = try value(.workingSize, d.workingSize)
         borderFraction = try value(.borderFraction, d.borderFraction)
         spreadPercentile = try value(.spreadPercentile, d.spreadPercentile)
@@ -88,12 +97,23 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         contrastRange = try value(.contrastRange, d.contrastRange)
     }
 
-    /// The size × size grayscale image a model sees for `photo` (any size ≥ 1 × 1).
-    public func callAsFunction(_ photo: RGBImage) -> GrayImage {
+    /// The size × size input a model sees for `photo` (any size ≥ 1 × 1), in `channels` planes.
+    public func callAsFunction(_ photo: RGBImage) -> ModelInput {
         switch method {
-        case .paper: return paper(photo).gray
-        case .photo: return self.photo(photo).final
+        case .paper: return ModelInput(paper(photo).gray, channels: planes)
+        case .photo: return ModelInput(self.photo(photo).final, channels: planes)
+        case .letterbox: return ModelInput(letterbox(photo).final, channels: planes)
         }
+    }
+
+    /// The planes actually made: 3 when `channels` is 3, else 1.
+    private var planes: Int { channels == 3 ? 3 : 1 }
+
+    /// What is wrong with the settings for use, or nil.
+    public var problem: String? {
+        guard [1, 3].contains(channels) else { return "preprocessing channels must be 1 or 3, got \(channels)" }
+        guard (1...4096).contains(size) else { return "preprocessing size must be from 1 to 4096 pixels, got \(size)" }
+        return nil
     }
 
     /// Each intermediate picture, from the photo to the final size × size (as RGB gray).
@@ -116,6 +136,11 @@ public struct Preprocessor: Sendable, Equatable, Codable {
                     PreprocessingStep(name: "crop", image: t.cropped),
                     PreprocessingStep(name: "intensity", image: RGBImage(t.intensity)),
                     PreprocessingStep(name: "\(side)x\(side)", image: RGBImage(t.final))]
+        case .letterbox:
+            let t = letterbox(photo)
+            return [PreprocessingStep(name: "photo", image: photo),
+                    PreprocessingStep(name: "fit", image: t.fitted),
+                    PreprocessingStep(name: "\(side)x\(side)", image: self(photo).picture)]
         }
     }
 
@@ -129,6 +154,7 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         switch method {
         case .paper: return 4 * size
         case .photo: return max(size, workingSize)
+        case .letterbox: return 2 * size
         }
     }
 
@@ -150,6 +176,22 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         let negated = PaperSteps.negate(extended)
         return PaperTrace(trimmed: trimmed, subsampled: subsampled, sharpened: sharpened,
                           extended: extended, negated: negated, gray: PaperSteps.grayscale(negated))
+    }
+
+    /// The letterbox's intermediates: the photo area-averaged to fit size × size, and that centred
+    /// on a size × size square of the background colour.
+    private struct LetterboxTrace {
+        var fitted, final: RGBImage
+    }
+
+    /// Fits the photo into size × size (aspect kept, area-averaged) and centres it on the median
+    /// colour of its border ring (`borderFraction`).
+    private func letterbox(_ photo: RGBImage) -> LetterboxTrace {
+        let c = PhotoSteps.background(of: photo, border: borderFraction, refinements: 0).colour
+        let fitted = AreaResize.fit(photo, longestEdge: side)
+        var final = RGBImage(width: side, height: side, fill: RGB(clampedByte(c.x), clampedByte(c.y), clampedByte(c.z)))
+        final.draw(fitted, x: (side - fitted.width) / 2, y: (side - fitted.height) / 2)
+        return LetterboxTrace(fitted: fitted, final: final)
     }
 
     /// The photo pipeline's intermediates.

@@ -65,7 +65,7 @@ public struct CatalogBuilder {
     /// returned with their errors instead. Photos are prepared on all threads.
     public func items(ofPhotos urls: [URL], ids: [String]) -> (items: [CatalogItem], failures: [(id: String, error: any Error)]) {
         let prepared = concurrentMap(urls) { url in Result { try prepare(url) } }
-        var good: [(id: String, hash: UInt64, input: GrayImage)] = []
+        var good: [(id: String, hash: UInt64, input: ModelInput)] = []
         var failures: [(id: String, error: any Error)] = []
         for (id, result) in zip(ids, prepared) {
             switch result {
@@ -103,7 +103,7 @@ public struct CatalogBuilder {
     }
 
     /// The photo's content fingerprint and model input.
-    private func prepare(_ url: URL) throws -> (hash: UInt64, input: GrayImage) {
+    private func prepare(_ url: URL) throws -> (hash: UInt64, input: ModelInput) {
         switch embedding {
         case .model(let embedder):
             let (sha256, input) = try embedder.classifier.prepared(photoAt: url)

@@ -1,3 +1,4 @@
+import Data
 import Inference
 import Tensor
 

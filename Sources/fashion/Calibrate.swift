@@ -38,7 +38,7 @@ extension Fashion {
             if folder.images != nil {
                 let photos = try folder.load(for: classifier)
                 let set = ImageSet(pixels: photos.inputs.flatMap(\.pixels), labels: photos.folderOfInput,
-                                   height: photos.inputs[0].height, width: photos.inputs[0].width)
+                                   channels: photos.inputs[0].channels, height: photos.inputs[0].height, width: photos.inputs[0].width)
                 logits = Calibration.ViewLogits(checkpoint.model, on: set, tta: ttaOptions.mode)
                 accepted = photos.accepted
                 source = "\(photos.inputs.count) \(folder.description)"

@@ -1,3 +1,4 @@
+import Data
 import ArgumentParser
 import Foundation
 import Inference
@@ -29,7 +30,7 @@ extension Fashion {
             let classifier = try photo.classifier(checkpoint.load(), tta: ttaOptions.mode)
             let files = images.map { URL(fileURLWithPath: $0) }
             let inputs = concurrentMap(files) { file in Result { try classifier.input(photoAt: file) } }
-            var good: [(path: String, input: GrayImage)] = []
+            var good: [(path: String, input: ModelInput)] = []
             var failed = 0
             for (path, result) in zip(images, inputs) {
                 switch result {

@@ -71,7 +71,7 @@ extension Fashion {
             var lastReport = Date()
             for start in stride(from: 0, to: todo.count, by: chunk) {
                 let paths = Array(todo[start..<min(todo.count, start + chunk)])
-                var good: [(path: String, sha256: String)] = [], inputs: [GrayImage] = []
+                var good: [(path: String, sha256: String)] = [], inputs: [ModelInput] = []
                 var errorText = ""
                 for (path, result) in zip(paths, prepare(paths, for: classifier)) {
                     switch result {
@@ -122,7 +122,7 @@ extension Fashion {
         }
 
         /// Each photo read (within the limits), hashed, decoded and preprocessed, on all threads.
-        func prepare(_ paths: [String], for classifier: Classifier) -> [Result<(sha256: String, input: GrayImage), any Error>] {
+        func prepare(_ paths: [String], for classifier: Classifier) -> [Result<(sha256: String, input: ModelInput), any Error>] {
             concurrentMap(paths) { path in Result { try classifier.prepared(photoAt: URL(fileURLWithPath: path)) } }
         }
 

@@ -10,7 +10,7 @@ final class EmbeddingTests: XCTestCase {
     /// Each architecture cut at its embedding layer: the head's output has the stated size, the
     /// tail applied to it gives the whole model's logits, and embeddings have unit length.
     func testEveryArchitectureSplitsAtItsEmbeddingLayer() throws {
-        let sizes = ["seed-cnn": 1024, "resnet20": 64, "resnet20-w2": 128, "vgg-bn": 256, "seed-resnet50": 2048]
+        let sizes = ["seed-cnn": 1024, "resnet20": 64, "resnet20-w2": 128, "vgg-bn": 256, "vgg-bn-gap": 256, "seed-resnet50": 2048]
         var generator = SeededGenerator(seed: 4)
         let x = Tensor(shape: [2, 1, 28, 28], scalars: (0..<2 * 784).map { _ in Float.random(in: 0...1, using: &generator) })
         for entry in Models.all {

@@ -16,6 +16,30 @@ final class ModelZooTests: XCTestCase {
         }
     }
 
+    /// Models that pool globally take other sizes, colour and class counts; the others refuse them.
+    func testGeometriesEachArchitectureTakes() throws {
+        var g = SeededGenerator(seed: 5)
+        let geometry = Models.Geometry(channels: 3, size: 36, classes: 4)
+        let x = Initializer.uniform(shape: [2, 3, 36, 36], limit: 1, using: &g)
+        for entry in Models.all where entry.name != "seed-resnet50" {  // (too slow in debug at this size)
+            if entry.poolsGlobally {
+                let model = try entry.make(geometry, seed: 1)
+                XCTAssertEqual(model.forward(x, phase: .inference).shape, [2, 4], entry.name)
+            } else {
+                XCTAssertThrowsError(try entry.make(geometry, seed: 1), entry.name) { error in
+                    XCTAssertTrue("\(error)".contains("takes only 1 × 28 × 28 inputs"), "\(error)")
+                }
+                XCTAssertEqual(try entry.make(Models.Geometry(classes: 3), seed: 1).outputShape(for: [1, 1, 28, 28]), [1, 3])
+            }
+        }
+        let resnet = try Models.named("resnet20")
+        XCTAssertThrowsError(try resnet.make(Models.Geometry(channels: 2), seed: 1))
+        XCTAssertThrowsError(try resnet.make(Models.Geometry(size: 4), seed: 1))
+        XCTAssertThrowsError(try resnet.make(Models.Geometry(classes: 1), seed: 1))
+        XCTAssertEqual(try resnet.make(.fashionMNIST, seed: 7).parameters.map(\.parameter.value.scalars),
+                       resnet.make(7).parameters.map(\.parameter.value.scalars), "the default geometry is Fashion-MNIST's")
+    }
+
     /// torchvision's resnet50 has 25,557,032 parameters; with a 1-channel stem (−6,272) and
     /// the extra Dense 1000 → 10 (+10,010) that is 25,560,770.
     func testSeedResNet50HasTorchvisionNamesAndSize() {

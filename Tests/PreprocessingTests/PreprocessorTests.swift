@@ -50,7 +50,7 @@ final class PreprocessorTests: XCTestCase {
     /// ideal and correlates with it above `correlation`.
     private func assertCloseToIdeal(_ photo: RGBImage, _ what: String, difference: Double = 10, correlation minimum: Double = 0.97,
                                     file: StaticString = #filePath, line: UInt = #line) {
-        let out = Preprocessor()(photo)
+        let out = Preprocessor()(photo).gray
         let ideal = idealShirt()
         XCTAssertEqual(out.width, 28, file: file, line: line)
         XCTAssertLessThan(meanAbsoluteDifference(out, ideal), difference, what, file: file, line: line)
@@ -119,8 +119,8 @@ final class PreprocessorTests: XCTestCase {
             let preprocessor = Preprocessor(method: method)
             let steps = preprocessor.steps(photo)
             XCTAssertEqual(steps.first?.image, photo)
-            XCTAssertEqual(steps.last?.image, RGBImage(preprocessor(photo)))
-            XCTAssertEqual(steps.count, method == .paper ? 7 : 5)
+            XCTAssertEqual(steps.last?.image, preprocessor(photo).picture)
+            XCTAssertEqual(steps.count, [.paper: 7, .photo: 5, .letterbox: 3][method])
         }
     }
 
@@ -160,5 +160,28 @@ final class PreprocessorTests: XCTestCase {
         XCTAssertEqual(sheet[6 + 20 + 6 + 39, 6 + 11 + 39], RGB(0, 0, 255))
         XCTAssertEqual(sheet[6 + 5, 6 + 57 + 11 + 5], RGB(0, 0, 255))
         XCTAssertEqual(sheet[6 + 40 + 3, 6 + 57 + 11 + 5], .white)
+    }
+}
+
+final class LetterboxTests: XCTestCase {
+    func testLetterboxKeepsColourAndAspectOnTheBorderColour() {
+        // A 40 × 20 green floor with a red square in the middle.
+        var photo = RGBImage(width: 40, height: 20, fill: RGB(20, 160, 30))
+        photo.fillRect(x: 15, y: 5, width: 10, height: 10, color: RGB(220, 10, 10))
+        let input = Preprocessor(method: .letterbox, size: 20, channels: 3)(photo)
+        XCTAssertEqual([input.channels, input.width, input.height], [3, 20, 20])
+        let plane = 400
+        func pixel(_ x: Int, _ y: Int) -> [UInt8] { (0 ..< 3).map { input.pixels[$0 * plane + y * 20 + x] } }
+        XCTAssertEqual(pixel(10, 10), [220, 10, 10], "the red square stays red, in the centre")
+        XCTAssertEqual(pixel(0, 0), [20, 160, 30], "padding above the 20 × 10 photo has the floor's colour")
+        XCTAssertEqual(pixel(0, 19), [20, 160, 30])
+        XCTAssertEqual(pixel(6, 10), [20, 160, 30], "the square is 5 pixels wide at half scale, so aspect is kept")
+        XCTAssertEqual(pixel(8, 10), [220, 10, 10])
+        let gray = Preprocessor(method: .letterbox, size: 20, channels: 1)(photo)
+        XCTAssertEqual(gray.channels, 1)
+        let luma: Float = 0.299 * 220 + 0.587 * 10 + 0.114 * 10
+        XCTAssertEqual(gray.pixels[10 * 20 + 10], UInt8(luma.rounded()))
+        XCTAssertEqual(ModelInput(Preprocessor(method: .photo, size: 8)(photo).picture, channels: 1).pixels.count, 64)
+        XCTAssertEqual(Preprocessor(method: .photo, size: 8, channels: 3)(photo).channels, 3, "gray pipelines repeat their plane")
     }
 }
