@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "SimilarityTests", dependencies: ["Similarity", "Inference", "Checkpoint", "Data", "Tensor", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
         .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "PhotoDataset", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
     ],
     // Swift 5 mode: kernels share raw buffers across threads by design (see parallelFor).

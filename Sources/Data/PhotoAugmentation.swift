@@ -30,11 +30,15 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
     public var clutterAmplitude: Float = 0.35
     /// Gaussian noise with σ uniform in [0, `noise`] on every pixel (0: none).
     public var noise: Float = 0
+    /// Colour jitter of strength s (0: none), on every image: brightness × U[1 − s, 1 + s], contrast
+    /// about the image's mean × U[1 − s, 1 + s] and, for 3 channels, saturation (a blend with the
+    /// pixel's luma) × U[1 − s, 1 + s]. The one change that treats channels differently.
+    public var colourJitter: Float = 0
 
     /// Settings for each change; the defaults change nothing.
     public init(cropProbability: Float = 0, minimumCropArea: Float = 0.6, toneProbability: Float = 0,
                 contrast: Float = 0.4, gamma: Float = 0.6, blurProbability: Float = 0,
-                clutterProbability: Float = 0, clutterAmplitude: Float = 0.35, noise: Float = 0) {
+                clutterProbability: Float = 0, clutterAmplitude: Float = 0.35, noise: Float = 0, colourJitter: Float = 0) {
         self.cropProbability = cropProbability
         self.minimumCropArea = minimumCropArea
         self.toneProbability = toneProbability
@@ -44,6 +48,23 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
         self.clutterProbability = clutterProbability
         self.clutterAmplitude = clutterAmplitude
         self.noise = noise
+        self.colourJitter = colourJitter
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PhotoAugmentation()
+        func value(_ key: CodingKeys, _ fallback: Float) throws -> Float { try c.decodeIfPresent(Float.self, forKey: key) ?? fallback }
+        cropProbability = try value(.cropProbability, d.cropProbability)
+        minimumCropArea = try value(.minimumCropArea, d.minimumCropArea)
+        toneProbability = try value(.toneProbability, d.toneProbability)
+        contrast = try value(.contrast, d.contrast)
+        gamma = try value(.gamma, d.gamma)
+        blurProbability = try value(.blurProbability, d.blurProbability)
+        clutterProbability = try value(.clutterProbability, d.clutterProbability)
+        clutterAmplitude = try value(.clutterAmplitude, d.clutterAmplitude)
+        noise = try value(.noise, d.noise)
+        colourJitter = try value(.colourJitter, d.colourJitter)  // absent in configs written before it existed
     }
 
     /// The `photo` preset (`--augment photo`): every change, each applied to about a third to half of
@@ -55,6 +76,7 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
     /// True when `apply` would leave the images unchanged.
     public var isIdentity: Bool {
         cropProbability == 0 && toneProbability == 0 && blurProbability == 0 && clutterProbability == 0 && noise == 0
+            && colourJitter == 0
     }
 
     /// What is wrong with the settings, or nil when they are usable.
@@ -68,6 +90,7 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
         if !(0...3).contains(gamma) { return "gamma change must be between 0 and 3, got \(gamma)" }
         if !(0...1).contains(clutterAmplitude) { return "clutter amplitude must be between 0 and 1, got \(clutterAmplitude)" }
         if !(0...0.5).contains(noise) { return "noise must be between 0 and 0.5, got \(noise)" }
+        if !(0..<1).contains(colourJitter) { return "colour jitter must be at least 0 and below 1, got \(colourJitter)" }
         return nil
     }
 
@@ -80,6 +103,7 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
         add("blur p=", blurProbability)
         add("clutter p=", clutterProbability)
         add("noise ", noise)
+        add("jitter ", colourJitter)
         return "photo (" + parts.joined(separator: ", ") + ")"
     }
 
@@ -97,12 +121,14 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
         var clutter: (seed: UInt64, amplitude: Float)?
         /// The noise's σ and seed, or nil.
         var noise: (sigma: Float, seed: UInt64)?
+        /// Brightness, contrast and saturation factors, or nil.
+        var jitter: SIMD3<Float>?
 
         static func == (a: Choice, b: Choice) -> Bool {
             a.crop.map { [$0.x, $0.y, $0.width, $0.height] } == b.crop.map { [$0.x, $0.y, $0.width, $0.height] }
                 && a.tone.map { [$0.gain, $0.gamma] } == b.tone.map { [$0.gain, $0.gamma] }
                 && a.blur == b.blur && a.clutter?.seed == b.clutter?.seed && a.clutter?.amplitude == b.clutter?.amplitude
-                && a.noise?.sigma == b.noise?.sigma && a.noise?.seed == b.noise?.seed
+                && a.noise?.sigma == b.noise?.sigma && a.noise?.seed == b.noise?.seed && a.jitter == b.jitter
         }
     }
 
@@ -131,6 +157,10 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
         if noise > 0 {
             choice.noise = (uniform(0, noise), g.next())
         }
+        if colourJitter > 0 {
+            let s = colourJitter
+            choice.jitter = SIMD3(uniform(1 - s, 1 + s), uniform(1 - s, 1 + s), uniform(1 - s, 1 + s))
+        }
         return choice
     }
 
@@ -154,6 +184,10 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
         images.scalars.withUnsafeMutableBufferPointer { pixels in
             parallelFor(choices.count, minimumPerThread: 32) { range in
                 for i in range {
+                    if let jitter = choices[i].jitter {
+                        colourJitter(UnsafeMutableBufferPointer(rebasing: pixels[i * channels * plane ..< (i + 1) * channels * plane]),
+                                     channels: channels, factors: jitter)
+                    }
                     for c in 0..<channels {
                         let start = (i * channels + c) * plane
                         var image = Array(pixels[start ..< start + plane])
@@ -162,6 +196,21 @@ public struct PhotoAugmentation: Codable, Equatable, Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// Brightness, contrast (about the mean) and, with 3 channels, saturation (about each pixel's
+    /// luma) of one image [C, H, W] scaled by `factors`.
+    static func colourJitter(_ image: UnsafeMutableBufferPointer<Float>, channels: Int, factors: SIMD3<Float>) {
+        let plane = image.count / channels
+        var mean: Float = 0
+        for j in image.indices { mean += image[j] }
+        mean /= Float(max(1, image.count))
+        for j in image.indices { image[j] = factors.x * (mean + factors.y * (image[j] - mean)) }
+        guard channels == 3 else { return }
+        for j in 0 ..< plane {
+            let luma = 0.299 * image[j] + 0.587 * image[plane + j] + 0.114 * image[2 * plane + j]
+            for c in 0 ..< 3 { image[c * plane + j] = luma + factors.z * (image[c * plane + j] - luma) }
         }
     }
 

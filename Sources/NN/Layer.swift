@@ -15,6 +15,9 @@ public final class Parameter {
     public var value: Tensor
     /// dLoss/dValue accumulated by backward passes since the last `zeroGradient()`.
     public var gradient: Tensor
+    /// Multiplies the optimiser's learning rate for this parameter: 1 normally, lower for layers
+    /// loaded for fine-tuning, 0 for a frozen one (never updated, no optimiser state).
+    public var learningRateScale: Float = 1
 
     /// A parameter initialised to `value`, with a zero gradient.
     public init(_ value: Tensor) {

@@ -22,7 +22,11 @@ public struct LossResult {
 /// (1−ε)·(−log p_label) + ε·mean_k(−log p_k) and dLoss/dLogits = (p − q)/N. The log-probabilities
 /// come from a log-sum-exp in Double with the row's maximum subtracted, so they stay finite even
 /// where a probability underflows. `correct` counts argmax hits whatever ε is.
-public func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0) -> LossResult {
+///
+/// With `classWeights` w (one per class, PyTorch's `weight=`), row i counts w[label_i] times and
+/// the mean is taken over Σ w[label_i] instead of N.
+public func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0,
+                                classWeights: [Float]? = nil) -> LossResult {
     precondition(logits.rank == 2 && logits.shape[0] == labels.count,
                  "logits \(logits.shape) do not match \(labels.count) labels")
     precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing \(labelSmoothing) outside [0, 1]")
@@ -31,18 +35,24 @@ public func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: F
     var gradient = probabilities
     let epsilon = Double(labelSmoothing)
     let uniformTarget = labelSmoothing / Float(classes)
+    precondition(classWeights.map { $0.count == classes && $0.allSatisfy { $0 > 0 } } ?? true, "one positive weight per class")
     var total: Double = 0
     var correct = 0
+    var weightSum: Double = 0
+    var rowWeights = [Float](repeating: 1, count: n)
     for row in 0..<n {
         let label = labels[row]
         precondition(label >= 0 && label < classes, "label \(label) outside 0..<\(classes)")
+        let weight = classWeights?[label] ?? 1
+        rowWeights[row] = weight
+        weightSum += Double(weight)
         let z = logits.scalars[row * classes ..< (row + 1) * classes]
         // −log p_k = logSumExp − z_k
         let m = Double(z.max() ?? 0)
         let logSumExp = m + log(z.reduce(0.0) { $0 + exp(Double($1) - m) })
         let meanLogit = z.reduce(0.0) { $0 + Double($1) } / Double(classes)
         let labelLoss = logSumExp - Double(z[z.startIndex + label])
-        total += (1 - epsilon) * labelLoss + epsilon * (logSumExp - meanLogit)
+        total += Double(weight) * ((1 - epsilon) * labelLoss + epsilon * (logSumExp - meanLogit))
         // dLoss/dz = p − q
         gradient.scalars[row * classes + label] -= 1 - labelSmoothing
         if labelSmoothing > 0 {
@@ -50,9 +60,9 @@ public func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: F
         }
         if argmax(z) == label { correct += 1 }
     }
-    let scale = 1 / Float(n)
-    gradient.scalars.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= scale } }
-    return LossResult(loss: Float(total / Double(n)), gradient: gradient,
+    let scale = 1 / Float(weightSum)
+    gradient.scalars.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= scale * rowWeights[i / classes] } }
+    return LossResult(loss: Float(total / weightSum), gradient: gradient,
                       probabilities: probabilities, correct: correct)
 }
 

@@ -10,7 +10,8 @@ public protocol Optimizer {
     var step: Int { get }
     /// The learning rate used by the next update.
     var learningRate: Float { get set }
-    /// Applies one update to every parameter from its `gradient`.
+    /// Applies one update to every parameter from its `gradient`, at the learning rate times the
+    /// parameter's `learningRateScale` (skipping those whose scale is 0).
     mutating func update(_ parameters: [NamedParameter])
     /// Per-parameter state tensors, named `<parameter>.<slot>` (e.g. `fc_1.weight.exp_avg`).
     var state: [String: Tensor] { get }
@@ -60,7 +61,7 @@ public struct Adam: Optimizer {
         step += 1
         let correction1 = 1 - Float(pow(Double(beta1), Double(step)))
         let correction2 = 1 - Float(pow(Double(beta2), Double(step)))
-        for (name, parameter) in parameters {
+        for (name, parameter) in parameters where parameter.learningRateScale > 0 {
             var m = firstMoments.removeValue(forKey: name) ?? Tensor.zeros(parameter.value.shape)
             var v = secondMoments.removeValue(forKey: name) ?? Tensor.zeros(parameter.value.shape)
             parameter.value.scalars.withUnsafeMutableBufferPointer { p in
@@ -69,7 +70,7 @@ public struct Adam: Optimizer {
                         v.scalars.withUnsafeMutableBufferPointer { vp in
                             adamUpdate(parameter: p.baseAddress!, gradient: g.baseAddress!,
                                        firstMoment: mp.baseAddress!, secondMoment: vp.baseAddress!,
-                                       count: p.count, learningRate: learningRate, beta1: beta1, beta2: beta2,
+                                       count: p.count, learningRate: learningRate * parameter.learningRateScale, beta1: beta1, beta2: beta2,
                                        epsilon: epsilon, correction1: correction1, correction2: correction2,
                                        weightDecay: decoupledWeightDecay)
                         }
@@ -169,7 +170,7 @@ public struct SGD: Optimizer {
 
     public mutating func update(_ parameters: [NamedParameter]) {
         step += 1
-        for (name, parameter) in parameters {
+        for (name, parameter) in parameters where parameter.learningRateScale > 0 {
             let firstStep = velocities[name] == nil
             var velocity = momentum > 0 ? (velocities.removeValue(forKey: name) ?? Tensor.zeros(parameter.value.shape)) : Tensor.empty
             parameter.value.scalars.withUnsafeMutableBufferPointer { p in
@@ -177,7 +178,7 @@ public struct SGD: Optimizer {
                     velocity.scalars.withUnsafeMutableBufferPointer { b in
                         sgdUpdate(parameter: p.baseAddress!, gradient: g.baseAddress!,
                                   momentumBuffer: momentum > 0 ? b.baseAddress! : nil, count: p.count,
-                                  learningRate: learningRate, momentum: momentum, firstStep: firstStep,
+                                  learningRate: learningRate * parameter.learningRateScale, momentum: momentum, firstStep: firstStep,
                                   weightDecay: weightDecay, nesterov: nesterov)
                     }
                 }

@@ -3,12 +3,23 @@ import Imaging
 import Tensor
 
 /// Image `index` of `set` as a picture, each pixel a `scale` × `scale` square; `inverted` draws
-/// the garment dark on white (as the notebook's plots did), otherwise as stored (light on black).
+/// a gray garment dark on white (as the notebook's plots did), otherwise as stored (light on
+/// black). Colour images (3 channels) are drawn in colour, never inverted.
 public func picture(of set: ImageSet, index: Int, scale: Int, inverted: Bool) -> RGBImage {
     let size = set.height * set.width
     var image = RGBImage(width: set.width * scale, height: set.height * scale)
-    image.drawGray(Array(set.pixels[index * size ..< (index + 1) * size]), width: set.width, height: set.height,
-                   x: 0, y: 0, scale: scale, inverted: inverted)
+    guard set.channels == 3 else {
+        image.drawGray(Array(set.pixels[index * set.imageSize ..< index * set.imageSize + size]), width: set.width,
+                       height: set.height, x: 0, y: 0, scale: scale, inverted: inverted)
+        return image
+    }
+    let start = index * set.imageSize
+    for y in 0 ..< image.height {
+        for x in 0 ..< image.width {
+            let i = start + (y / scale) * set.width + x / scale
+            image[x, y] = RGB(set.pixels[i], set.pixels[i + size], set.pixels[i + 2 * size])
+        }
+    }
     return image
 }
 

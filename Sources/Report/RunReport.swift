@@ -34,10 +34,33 @@ public struct RunReport {
     public var evaluation: EvaluationReport
     /// The images shown in the prediction grid.
     public var gridIndices: [Int]
+    /// What the images are.
+    public var described: Images
+
+    /// What a report's images are: the data set's name and what to call them.
+    public struct Images: Sendable {
+        /// The data set, in the title ("Fashion-MNIST").
+        public var dataset: String
+        /// The images, plural ("test images").
+        public var noun: String
+        /// The scores' prefix ("test", "validation").
+        public var metric: String
+
+        /// A description.
+        public init(dataset: String, noun: String, metric: String) {
+            self.dataset = dataset
+            self.noun = noun
+            self.metric = metric
+        }
+
+        /// Fashion-MNIST's 10,000 test images.
+        public static let fashionMNISTTest = Images(dataset: "Fashion-MNIST", noun: "test images", metric: "test")
+    }
 
     /// Reads the run in `directory` (history, config, best weights) and predicts `images`;
     /// the grid shows `gridCount` images picked with `gridSeed`.
-    public static func load(run directory: URL, images: ImageSet, gridCount: Int = 12, gridSeed: UInt64 = 1) throws -> RunReport {
+    public static func load(run directory: URL, images: ImageSet, described: Images = .fashionMNISTTest,
+                            gridCount: Int = 12, gridSeed: UInt64 = 1) throws -> RunReport {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReportError("\(directory.path): no such run directory")
@@ -64,7 +87,7 @@ public struct RunReport {
         return RunReport(directory: directory, config: config, history: history, checkpoint: checkpoint,
                          weightsFile: weightsFile, images: images, predictions: predictions,
                          evaluation: EvaluationReport(predictions, classNames: checkpoint.classNames),
-                         gridIndices: sampleIndices(count: gridCount, from: images.count, seed: gridSeed))
+                         gridIndices: sampleIndices(count: gridCount, from: images.count, seed: gridSeed), described: described)
     }
 
     /// The cell of image `index` in a prediction grid.
@@ -104,11 +127,11 @@ public struct RunReport {
         </head>
         <body>
         <header>
-        <h1>\(escapeMarkup(name)) on Fashion-MNIST</h1>
-        <p class="sub">Run <code>\(escapeMarkup(directory.relativePath))</code> · weights <code>\(escapeMarkup(weightsFile.lastPathComponent))</code> · \(formatCount(images.count)) test images</p>
+        <h1>\(escapeMarkup(name)) on \(escapeMarkup(described.dataset))</h1>
+        <p class="sub">Run <code>\(escapeMarkup(directory.relativePath))</code> · weights <code>\(escapeMarkup(weightsFile.lastPathComponent))</code> · \(formatCount(images.count)) \(escapeMarkup(described.noun))</p>
         <div class="figures">
-        \(figure("test accuracy", percent(evaluation.accuracy)))
-        \(figure("test loss", fixed(evaluation.loss, 4)))
+        \(figure("\(described.metric) accuracy", percent(evaluation.accuracy)))
+        \(figure("\(described.metric) loss", fixed(evaluation.loss, 4)))
         \(figure("best validation accuracy", best.validationAccuracy.map { "\(percent($0)) (epoch \(best.epoch))" } ?? "none (trained on all)"))
         \(figure("epochs", String(history.records.count)))
         \(figure("seconds per epoch (median)", fixed(medianEpochSeconds, 1)))
@@ -119,7 +142,7 @@ public struct RunReport {
 
         """
         page += section("curves", "Training curves", curves)
-        page += section("grid", "Predictions on \(gridIndices.count) test images",
+        page += section("grid", "Predictions on \(gridIndices.count) \(described.noun)",
                         "<p>Predicted class and confidence (green when right, red when wrong), true class underneath.</p>\n"
                         + gallery(gridIndices))
         page += section("confusion", "Confusion matrix", confusionHeatMap(evaluation))
@@ -162,7 +185,7 @@ public struct RunReport {
         var out = "<div class=\"gallery\">\n"
         for index in indices {
             let item = gridItem(index)
-            let png = PNG.encode(picture(of: images, index: index, scale: 4, inverted: true)).base64EncodedString()
+            let png = PNG.encode(picture(of: images, index: index, scale: max(1, 112 / max(1, images.width)), inverted: true)).base64EncodedString()
             out += "<figure class=\"\(item.isRight ? "right" : "wrong")\"><img src=\"data:image/png;base64,\(png)\" "
                 + "width=\"112\" height=\"112\" alt=\"test image \(index)\"/>"
                 + "<figcaption><span class=\"pred\">\(escapeMarkup(item.predictionText))</span>"
@@ -186,12 +209,12 @@ public struct RunReport {
     }
 
     private var modelTable: String {
-        let rows = summaryRows(checkpoint.model, inputShape: checkpoint.architecture.inputShape).map { row -> [Table.Cell] in
+        let rows = summaryRows(checkpoint.model, inputShape: checkpoint.geometry.inputShape).map { row -> [Table.Cell] in
             [.text(row.name), .text(row.type), .text(row.outputShape.map(String.init).joined(separator: " × ")),
              .number(formatCount(row.parameters))]
         }
         return "<p><code>\(escapeMarkup(checkpoint.architecture.name))</code>: \(escapeMarkup(checkpoint.architecture.summary)). "
-            + "Input \(checkpoint.architecture.inputShape.map(String.init).joined(separator: " × ")); "
+            + "Input \(checkpoint.geometry.inputShape.map(String.init).joined(separator: " × ")), \(checkpoint.geometry.classes) classes; "
             + "\(formatCount(checkpoint.model.parameterCount)) parameters.</p>\n"
             + Table(headers: ["layer", "type", "output shape", "parameters"], rows: rows).html
     }
@@ -213,15 +236,29 @@ public struct RunReport {
                 [.text("early stopping"), .text(config.earlyStoppingPatience.map { "patience \($0) epochs" } ?? "none")],
                 [.text("augmentation"), .text(config.augmentation.summary)],
                 [.text("seed"), .text(String(config.seed))],
-                [.text("training images"), .text(config.trainLimit.map(String.init) ?? "all (\(60_000 - config.validationCount))")],
-                [.text("validation images"), .text(config.validationCount == 0 ? "none" : config.validationLimit.map(String.init) ?? "all (\(config.validationCount))")],
             ]
+            if let folder = config.images {
+                rows += [
+                    [.text("photos"), .text("\(folder), input \(config.channels)×\(config.inputSize)×\(config.inputSize), preprocessing \(config.preprocessor.method.rawValue)")],
+                    [.text("validation photos"), .text(config.imageValidation < 1 ? "\(fixed(config.imageValidation * 100, 0))% of each class" : "\(Int(config.imageValidation))")],
+                    [.text("class balance"), .text(config.balance.rawValue)],
+                ]
+                if let from = config.from {
+                    rows.append([.text("fine-tuned from"), .text(from + (config.freeze.isEmpty ? "" : ", frozen: \(config.freeze.joined(separator: ", "))")
+                                                                 + (config.fromLearningRateScale == 1 ? "" : ", loaded layers' learning rate × \(config.fromLearningRateScale)"))])
+                }
+            } else {
+                rows += [
+                    [.text("training images"), .text(config.trainLimit.map(String.init) ?? "all (\(60_000 - config.validationCount))")],
+                    [.text("validation images"), .text(config.validationCount == 0 ? "none" : config.validationLimit.map(String.init) ?? "all (\(config.validationCount))")],
+                ]
+            }
         } else {
             rows.append([.text("config.json"), .text("missing")])
         }
         rows += [
             [.text("seconds per epoch"), .text("median \(fixed(medianEpochSeconds, 1)), min \(fixed(history.records.map(\.seconds).min()!, 1)), max \(fixed(history.records.map(\.seconds).max()!, 1))")],
-            [.text("test accuracy"), .text("\(percent(evaluation.accuracy)) on \(formatCount(images.count)) images")],
+            [.text("\(described.metric) accuracy"), .text("\(percent(evaluation.accuracy)) on \(formatCount(images.count)) images")],
         ]
         return Table(headers: ["setting", "value"], rows: rows, className: "config").html
     }

@@ -44,7 +44,16 @@ public struct CatalogBuilder {
         }
     }
 
-    /// Items for images `indices` of `set`, named `prefix:index` (e.g. `train:123`).
+    /// The input shape of one image, [C, H, W], that `items(of:prefix:indices:)` takes.
+    public var inputShape: [Int] {
+        switch embedding {
+        case .model(let embedder): embedder.classifier.geometry.inputShape
+        case .pixels: [1, 28, 28]
+        }
+    }
+
+    /// Items for images `indices` of `set`, named `prefix:index` (e.g. `train:123`); the set's images
+    /// must have `inputShape`.
     public func items(of set: ImageSet, prefix: String, indices: Range<Int>) -> [CatalogItem] {
         var items: [CatalogItem] = []
         items.reserveCapacity(indices.count)

@@ -4,6 +4,7 @@ import Foundation
 import Inference
 import Models
 import NN
+import Preprocessing
 import Tensor
 
 /// What a training run writes into its directory.
@@ -16,6 +17,8 @@ public enum RunFiles {
     public static let history = "history.csv"
     /// The run's `TrainingConfig`.
     public static let config = "config.json"
+    /// Photos of an `--images` dataset that were skipped, one `file: reason` line each.
+    public static let skipped = "skipped.txt"
 }
 
 /// An error that stops training with a message for the user.
@@ -38,6 +41,14 @@ public final class Trainer {
     public private(set) var model: Sequential
     /// Training and validation images (validation may be empty: then no validation, no early stopping).
     public let train, validation: ImageSet
+    /// Class names in label order (saved in every checkpoint).
+    public let classNames: [String]
+    /// Input channels and size, and the number of classes.
+    public let geometry: Models.Geometry
+    /// How photos become this model's inputs, saved in checkpoints (nil for Fashion-MNIST runs).
+    public let preprocessor: Preprocessor?
+    /// What `--from` loaded, when fine-tuning.
+    public private(set) var transfer: FineTuning.Report?
     /// Where per-epoch lines go.
     public var log: (String) -> Void = { print($0) }
     /// Draw a live progress bar (only sensible on a terminal).
@@ -49,21 +60,55 @@ public final class Trainer {
     private var optimizer: any Optimizer
     private let schedule: LearningRateSchedule
     private var bestAccuracy = -1.0
+    /// Per-class loss weights (`balance` weighted), else nil.
+    private let classWeights: [Float]?
 
-    /// A trainer for `config` writing into `directory`; `train` and `validation` are already split.
-    public init(config: TrainingConfig, directory: URL, train: ImageSet, validation: ImageSet) throws {
+    /// A trainer for `config` writing into `directory`; `train` and `validation` are already split,
+    /// their labels index `classNames`. With `config.from`, the model starts from those weights.
+    public init(config: TrainingConfig, directory: URL, train: ImageSet, validation: ImageSet,
+                classNames: [String] = FashionMNIST.classNames, preprocessor: Preprocessor? = nil) throws {
         try config.validate()
         guard train.count > 0 else { throw TrainingError(description: "no training images") }
         guard validation.count > 0 || config.earlyStoppingPatience == nil else {
             throw TrainingError(description: "early stopping needs validation images")
         }
+        guard train.height == train.width, validation.count == 0
+                || [validation.channels, validation.height, validation.width] == [train.channels, train.height, train.width] else {
+            throw TrainingError(description: "training and validation images must be square and of one size")
+        }
         self.config = config
         self.directory = directory
         self.train = train
         self.validation = validation
-        model = try Models.named(config.model).make(config.seed)
+        self.classNames = classNames
+        self.preprocessor = preprocessor
+        geometry = Models.Geometry(channels: train.channels, size: train.height, classes: classNames.count)
+        do { model = try Models.named(config.model).make(geometry, seed: config.seed) } catch {
+            throw TrainingError(description: "\(error)")
+        }
         optimizer = config.makeOptimizer()
         schedule = config.learningRateSchedule
+        let counts = train.classCounts(classes: classNames.count)
+        if config.balance == .weighted {
+            guard !counts.contains(0) else { throw TrainingError(description: "--balance weighted needs training images of every class") }
+            classWeights = counts.map { Float(train.count) / Float(classNames.count * $0) }
+        } else {
+            classWeights = nil
+        }
+        if let from = config.from {
+            let source = try source(from)
+            transfer = try FineTuning.transfer(from: source, into: model, keepHead: source.classNames == classNames)
+        }
+        try FineTuning.setLearningRateScales(model, report: transfer, loadedScale: config.fromLearningRateScale, freeze: config.freeze)
+    }
+
+    /// The checkpoint `--from` names.
+    private func source(_ path: String) throws -> ModelCheckpoint {
+        do {
+            return try ModelCheckpoint.load(URL(fileURLWithPath: path), defaultClassNames: FashionMNIST.classNames)
+        } catch {
+            throw TrainingError(description: "--from: \(error)")
+        }
     }
 
     /// Optimiser steps in one epoch.
@@ -87,7 +132,15 @@ public final class Trainer {
         }
         try ModelCheckpoint.validate(optimizerState: saved.optimizerState, for: saved.model)
         try optimizer.restore(state: saved.optimizerState, step: step)
+        guard saved.geometry == geometry, saved.classNames == classNames else {
+            throw TrainingError(description: "\(url.path) holds a model for \(saved.geometry) (\(saved.classNames.joined(separator: ", "))), not for these images")
+        }
         model = saved.model  // dropout is reseeded every epoch, so the loaded model continues exactly
+        if let from = config.from {  // which layers were loaded decides their learning rates
+            let source = try source(from)
+            transfer = try FineTuning.transfer(from: source, into: model, keepHead: source.classNames == classNames, copy: false)
+        }
+        try FineTuning.setLearningRateScales(model, report: transfer, loadedScale: config.fromLearningRateScale, freeze: config.freeze)
         history = History(records: records)
         bestAccuracy = best
     }
@@ -131,6 +184,7 @@ public final class Trainer {
         var generator = SeededGenerator(seed: epochSeed)
         var order = Array(0..<train.count)
         order.shuffle(using: &generator)
+        if config.balance == .sampled { order = balancedDraw(using: &generator) }
         var augmentationGenerator = SeededGenerator(seed: epochSeed ^ 0xA0A0_5EED)
         model.reseed(epochSeed)
         let totalSteps = stepsPerEpoch * config.epochs
@@ -143,7 +197,8 @@ public final class Trainer {
             var (images, labels) = train.batch(indices)
             config.augmentation.apply(to: &images, using: &augmentationGenerator)  // no-op without augmentation
             let logits = model.forward(images, phase: .training)
-            let outcome = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: config.labelSmoothing)
+            let outcome = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: config.labelSmoothing,
+                                              classWeights: classWeights)
             model.zeroGradients()
             _ = model.backward(outcome.gradient, needsInputGradient: false)
             if let clipNorm = config.clipNorm { _ = clipGradientNorm(model.parameters, maxNorm: clipNorm) }
@@ -165,26 +220,45 @@ public final class Trainer {
                            seconds: seconds)
     }
 
+    /// `train.count` image indices drawn with replacement, each class equally likely and each image
+    /// of a class equally likely within it.
+    private func balancedDraw(using generator: inout SeededGenerator) -> [Int] {
+        var members = [[Int]](repeating: [], count: classNames.count)
+        for (i, label) in train.labels.enumerated() { members[label].append(i) }
+        let present = members.filter { !$0.isEmpty }
+        return (0 ..< train.count).map { _ in
+            let group = present[Int(generator.next() % UInt64(present.count))]
+            return group[Int(generator.next() % UInt64(group.count))]
+        }
+    }
+
     /// Writes the best weights (if improved; every epoch without validation), then the resume
     /// checkpoint, then the history.
     func save(_ record: EpochRecord) throws {
         typealias Key = ModelCheckpoint.Key
         var metadata = [Key.seed: String(config.seed), Key.epoch: String(record.epoch),
-                        Key.validationImages: String(config.validationCount)]
+                        Key.validationImages: String(config.images == nil ? config.validationCount : validation.count)]
+        if let preprocessor {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            metadata[Key.preprocessing] = String(decoding: try encoder.encode(preprocessor), as: UTF8.self)
+        }
         let improved = record.validationAccuracy.map { $0 > bestAccuracy } ?? true
         if improved {
             if let accuracy = record.validationAccuracy {
                 bestAccuracy = accuracy
                 metadata[Key.validationAccuracy] = String(accuracy)
             }
-            try ModelCheckpoint.save(model, architecture: config.model, classNames: FashionMNIST.classNames,
+            try ModelCheckpoint.save(model, architecture: config.model, classNames: classNames,
+                                     channels: geometry.channels, size: geometry.size,
                                      metadata: metadata, to: directory.appendingPathComponent(RunFiles.best))
         }
         metadata[Key.optimizer] = optimizer.name
         metadata[Key.optimizerStep] = String(optimizer.step)
         metadata[Key.bestValidationAccuracy] = String(bestAccuracy)
         metadata[Key.history] = String(decoding: try JSONEncoder().encode(history.records), as: UTF8.self)
-        try ModelCheckpoint.save(model, architecture: config.model, classNames: FashionMNIST.classNames,
+        try ModelCheckpoint.save(model, architecture: config.model, classNames: classNames,
+                                 channels: geometry.channels, size: geometry.size,
                                  metadata: metadata, optimizerState: optimizer.state,
                                  to: directory.appendingPathComponent(RunFiles.last))
         try AtomicFile.write(history.csv, to: directory.appendingPathComponent(RunFiles.history))

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import NN
+import Preprocessing
 
 /// The settings of a training run, saved as `config.json` in the run directory.
 ///
@@ -44,6 +45,42 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Images held out from the 60,000 for validation (0: train on all 60,000, keep the last epoch's weights).
     public var validationCount = 10_000
 
+    // A shop's own photos (`--images`) instead of Fashion-MNIST, and fine-tuning.
+
+    /// A folder of labelled photos, one sub-folder per class, to train on (nil: Fashion-MNIST).
+    public var images: String?
+    /// Input side in pixels (Fashion-MNIST: 28).
+    public var inputSize = 28
+    /// Input channels: 1 (gray) or 3 (colour).
+    public var channels = 1
+    /// How photos become inputs (nil: `photo` for 1 channel, `letterbox` for 3).
+    public var preprocessing: PreprocessingMethod?
+    /// Photos held out for validation, stratified by class: a fraction below 1, or a count (0: none).
+    public var imageValidation = 0.2
+    /// How unequal class sizes are handled.
+    public var balance = Balance.none
+    /// A checkpoint to start from (fine-tuning); nil: fresh weights.
+    public var from: String?
+    /// Parameter-name prefixes kept fixed while fine-tuning (`layer1`, `features`).
+    public var freeze: [String] = []
+    /// Multiplies the learning rate of the layers loaded from `from` (1: as the new ones).
+    public var fromLearningRateScale: Float = 1
+
+    /// Ways to handle classes of unequal size.
+    public enum Balance: String, Codable, CaseIterable, Sendable {
+        /// Every image counts once.
+        case none
+        /// Cross-entropy weighted by N / (K · n_class), so every class weighs the same in the loss.
+        case weighted
+        /// Each epoch draws its images with replacement, every class equally likely.
+        case sampled
+    }
+
+    /// The photo preprocessing these settings describe.
+    public var preprocessor: Preprocessor {
+        Preprocessor(method: preprocessing ?? (channels == 3 ? .letterbox : .photo), size: inputSize, channels: channels)
+    }
+
     /// The shapes of learning-rate schedule the command line offers.
     public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
         case constant, step, cosine, oneCycle = "one-cycle"
@@ -76,6 +113,15 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         trainLimit = try c.decodeIfPresent(Int.self, forKey: .trainLimit)
         validationLimit = try c.decodeIfPresent(Int.self, forKey: .validationLimit)
         validationCount = try value(.validationCount, defaults.validationCount)
+        images = try c.decodeIfPresent(String.self, forKey: .images)
+        inputSize = try value(.inputSize, defaults.inputSize)
+        channels = try value(.channels, defaults.channels)
+        preprocessing = try c.decodeIfPresent(PreprocessingMethod.self, forKey: .preprocessing)
+        imageValidation = try value(.imageValidation, defaults.imageValidation)
+        balance = try value(.balance, defaults.balance)
+        from = try c.decodeIfPresent(String.self, forKey: .from)
+        freeze = try value(.freeze, defaults.freeze)
+        fromLearningRateScale = try value(.fromLearningRateScale, defaults.fromLearningRateScale)
     }
 
     /// Checks the settings, with a one-line message naming the bad one.
@@ -93,8 +139,22 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard warmupEpochs >= 0, warmupEpochs < Double(epochs) else { throw fail("--warmup-epochs must be in [0, epochs)") }
         if let clipNorm, !(clipNorm > 0) { throw fail("--clip-norm must be positive") }
         if let earlyStoppingPatience, earlyStoppingPatience < 1 { throw fail("--patience must be at least 1") }
-        guard (0..<60_000).contains(validationCount) else { throw fail("--validation must be from 0 to 59999 images") }
-        guard validationCount > 0 || earlyStoppingPatience == nil else { throw fail("--patience needs validation images (--validation above 0)") }
+        if images == nil {
+            guard (0..<60_000).contains(validationCount) else { throw fail("--validation must be from 0 to 59999 images") }
+            guard validationCount > 0 || earlyStoppingPatience == nil else { throw fail("--patience needs validation images (--validation above 0)") }
+            guard inputSize == 28, channels == 1 else {
+                throw fail("--input-size and --channels are for --images datasets; Fashion-MNIST's images are 1 × 28 × 28")
+            }
+        } else {
+            guard imageValidation >= 0, imageValidation.isFinite else { throw fail("--validation must be a fraction below 1 or a count of photos") }
+            guard imageValidation > 0 || earlyStoppingPatience == nil else { throw fail("--patience needs validation photos (--validation above 0)") }
+        }
+        guard [1, 3].contains(channels) else { throw fail("--channels must be 1 or 3, got \(channels)") }
+        guard (8...256).contains(inputSize) else { throw fail("--input-size must be from 8 to 256 pixels, got \(inputSize)") }
+        guard fromLearningRateScale > 0, fromLearningRateScale <= 10 else { throw fail("--from-lr-scale must be above 0 and at most 10") }
+        guard from != nil || (freeze.isEmpty && fromLearningRateScale == 1) else {
+            throw fail("--freeze and --from-lr-scale apply to layers loaded with --from")
+        }
         do { try augmentation.validate() } catch { throw fail("\(error)") }
     }
 
@@ -128,7 +188,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if let clipNorm { parts.append("clip \(clipNorm)") }
         if let earlyStoppingPatience { parts.append("patience \(earlyStoppingPatience)") }
         parts.append("augmentation: \(augmentation.summary)")
-        if validationCount == 0 { parts.append("no validation: training on all 60,000 images") }
+        if images == nil && validationCount == 0 { parts.append("no validation: training on all 60,000 images") }
+        if images != nil {
+            parts.append("input \(channels)×\(inputSize)×\(inputSize) (\(preprocessor.method.rawValue))")
+            if balance != .none { parts.append("balance: \(balance.rawValue)") }
+        }
+        if let from {
+            var text = "from \(from)"
+            if fromLearningRateScale != 1 { text += " (lr × \(fromLearningRateScale))" }
+            if !freeze.isEmpty { text += ", frozen: \(freeze.joined(separator: ", "))" }
+            parts.append(text)
+        }
         return parts.joined(separator: ", ")
     }
 }

@@ -48,6 +48,10 @@ struct ItemOptions: ParsableArguments {
     /// Catalogue items for what was named, and the files that could not be used.
     func items(_ builder: CatalogBuilder) throws -> (items: [CatalogItem], failures: [(id: String, error: any Error)]) {
         if let (set, prefix) = try dataset() {
+            guard builder.inputShape == [set.channels, set.height, set.width] else {
+                throw UsageError("--split \(prefix): these weights take \(builder.inputShape.map(String.init).joined(separator: "×")) inputs, "
+                                 + "not Fashion-MNIST's 1×28×28 images; index photo files instead")
+            }
             return (builder.items(of: set, prefix: prefix, indices: 0..<set.count), [])
         }
         let ids = try files()

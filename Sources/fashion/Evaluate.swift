@@ -31,6 +31,7 @@ struct WeightsOptions: ParsableArguments {
 
     /// The requested split's images, refusing a validation split the checkpoint was trained on.
     func images(for checkpoint: ModelCheckpoint, directory: URL) throws -> ImageSet {
+        try requireFashionMNIST(checkpoint, weights: self.checkpoint.weights, for: "--split \(split.rawValue)")
         if split == .val, checkpoint.metadata[ModelCheckpoint.Key.validationImages] == "0" {
             throw UsageError("--split val: \(self.checkpoint.weights) was trained on all 60,000 images, validation split included; use --split test")
         }

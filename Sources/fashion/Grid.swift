@@ -8,12 +8,15 @@ import Report
 import Training
 
 extension Fashion {
-    /// `fashion grid`: a PNG of test images with predicted and true labels.
+    /// `fashion grid`: a PNG of test images (or labelled photos) with predicted and true labels.
     struct Grid: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Draw images with their predicted (green right, red wrong) and true labels into a PNG.")
+            abstract: "Draw images with their predicted (green right, red wrong) and true labels into a PNG.",
+            discussion: "Dataset images (--split), or a folder of labelled photos (--images) as the model sees them.")
 
         @OptionGroup var weightsOptions: WeightsOptions
+        @OptionGroup var folder: PhotoFolderOptions
+        @OptionGroup var photo: PhotoOptions
         @Option(help: "Output PNG file.") var out: String = "grid.png"
         @Option(help: "Number of images.") var count: Int = 12
         @Option(help: "Images per row.") var columns: Int = 6
@@ -29,6 +32,7 @@ extension Fashion {
         }
 
         func run() throws {
+            if folder.images != nil { return try runOnPhotos() }
             let (checkpoint, images) = try weightsOptions.load(directory: dataOptions.prepare())
             let indices = sampleIndices(count: count, from: images.count, seed: gridSeed)
             let chosen = images.subset(indices)
@@ -37,10 +41,34 @@ extension Fashion {
                 GridItem(index: i, label: checkpoint.classNames[result.labels[i]],
                          predicted: checkpoint.classNames[result.predicted[i]], confidence: result.confidence[i])
             }
-            let picture = predictionGrid(items, of: chosen, columns: columns, scale: scale)
+            try draw(items, of: chosen, what: "\(weightsOptions.split.rawValue) images")
+        }
+
+        /// The grid of photos from `--images`, each as the model's input, labelled with its folder
+        /// (or, when the folder's accepted classes include the prediction, with that class).
+        func runOnPhotos() throws {
+            dataOptions.threadOptions.apply()
+            let classifier = try photo.classifier(weightsOptions.checkpoint.load(), tta: ttaOptions.mode)
+            let photos = try folder.load(for: classifier)
+            let indices = sampleIndices(count: count, from: photos.inputs.count, seed: gridSeed)
+            let inputs = indices.map { photos.inputs[$0] }
+            let chosen = ImageSet(pixels: inputs.flatMap(\.pixels), labels: indices.map { photos.accepted[$0][0] },
+                                  channels: inputs[0].channels, height: inputs[0].height, width: inputs[0].width)
+            let classified = classifier.classify(inputs)
+            let items = indices.indices.map { i in
+                let folderName = photos.folders[photos.folderOfInput[indices[i]]].name
+                let right = photos.accepted[indices[i]].contains(classified[i].index)
+                return GridItem(index: i, label: right ? classified[i].label : folderName, predicted: classified[i].label,
+                                confidence: classified[i].probability)
+            }
+            try draw(items, of: chosen, what: folder.description)
+        }
+
+        private func draw(_ items: [GridItem], of set: ImageSet, what: String) throws {
+            let picture = predictionGrid(items, of: set, columns: columns, scale: scale)
             try writePNG(picture, to: out)
             let right = items.filter(\.isRight).count
-            print("wrote \(out) (\(picture.width)×\(picture.height)): \(right) of \(items.count) \(weightsOptions.split.rawValue) images predicted right")
+            print("wrote \(out) (\(picture.width)×\(picture.height)): \(right) of \(items.count) \(what) predicted right")
         }
     }
 

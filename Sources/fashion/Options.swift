@@ -4,6 +4,7 @@ import Data
 import Foundation
 import Imaging
 import Inference
+import Models
 import Tensor
 import Training
 
@@ -65,6 +66,17 @@ func loadSplit(_ split: SplitName, directory: URL, seed: UInt64) throws -> Image
     }
 }
 
+/// Refuses a model trained on other classes or inputs than Fashion-MNIST's for a use of the
+/// Fashion-MNIST images (`use`, e.g. "--split test"), naming what to do instead.
+func requireFashionMNIST(_ checkpoint: ModelCheckpoint, weights: String, for use: String) throws {
+    guard checkpoint.geometry.inputShape == Models.Geometry.fashionMNIST.inputShape,
+          checkpoint.classNames == FashionMNIST.classNames else {
+        let classes = checkpoint.classNames.prefix(4).joined(separator: ", ") + (checkpoint.classNames.count > 4 ? ", …" : "")
+        throw UsageError("\(use): \(weights) is a model for \(checkpoint.geometry.inputShape.map(String.init).joined(separator: "×")) inputs "
+                         + "and the classes \(classes), not Fashion-MNIST's; give it photos instead (--images, or photo files)")
+    }
+}
+
 /// A request that cannot be carried out, found after parsing (e.g. an index past the end of a split).
 struct UsageError: Error, CustomStringConvertible {
     /// What is wrong, in one line.
@@ -74,12 +86,13 @@ struct UsageError: Error, CustomStringConvertible {
 
 extension Augmentation {
     /// Parses `--augment`: comma-separated `flip`, `crop=P`, `rotate=DEG`, `scale=S`, `erase=P`, `photo`
-    /// (the photo preset) and its parts `photo-crop=P`, `tone=P`, `blur=P`, `clutter=P`, `noise=S`, or `none`.
+    /// (the photo preset) and its parts `photo-crop=P` (`crop-area=A`: its smallest window), `tone=P`,
+    /// `blur=P`, `clutter=P`, `noise=S`, colour `jitter=S`, or `none`.
     init(parsing text: String) throws {
         self = .none
         for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            let (key, value) = (parts[0], parts.count > 1 ? parts[1] : nil)
+            let (key, value) = (parts.first ?? "", parts.count > 1 ? parts[1] : nil)
             func number() throws -> Float {
                 guard let value, let number = Float(value) else { throw UsageError("--augment: '\(item)' needs a number, as in \(key)=2") }
                 return number
@@ -89,7 +102,7 @@ extension Augmentation {
             case "flip": horizontalFlip = true
             case "crop":
                 let p = try number()
-                guard p == p.rounded() else { throw UsageError("--augment: crop padding must be a whole number of pixels") }
+                guard p == p.rounded(), abs(p) <= 1000 else { throw UsageError("--augment: crop padding must be a whole number of pixels up to 1000") }
                 cropPadding = Int(p)
             case "rotate": maxRotationDegrees = try number()
             case "scale": maxScale = try number()
@@ -100,7 +113,9 @@ extension Augmentation {
             case "blur": photo.blurProbability = try number()
             case "clutter": photo.clutterProbability = try number()
             case "noise": photo.noise = try number()
-            default: throw UsageError("--augment: unknown item '\(key)' (known: flip, crop=P, rotate=DEG, scale=S, erase=P, photo, photo-crop=P, tone=P, blur=P, clutter=P, noise=S, none)")
+            case "jitter": photo.colourJitter = try number()
+            case "crop-area": photo.minimumCropArea = try number()
+            default: throw UsageError("--augment: unknown item '\(key)' (known: flip, crop=P, rotate=DEG, scale=S, erase=P, photo, photo-crop=P, crop-area=A, tone=P, blur=P, clutter=P, noise=S, jitter=S, none)")
             }
         }
         do { try validate() } catch { throw UsageError("--augment: \(error)") }

@@ -1,15 +1,22 @@
 import ArgumentParser
+import Checkpoint
 import Data
 import Foundation
+import Inference
 import Models
+import PhotoDataset
+import Preprocessing
 import Training
 
 extension Fashion {
     /// `fashion train`: trains a model and saves checkpoints, history and config in a run directory.
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a model on the 50,000-image training split, validating on the other 10,000 (or on all 60,000).",
+            abstract: "Train a model on the 50,000-image training split, validating on the other 10,000 (or on all 60,000), or on a folder of labelled photos (--images).",
             discussion: "Without --recipe the defaults are the notebook's (seed-cnn, Adam 1e-3, batch 64, 50 epochs). "
+                + "With --images DIR (one sub-folder of photos per class, the folder names are the classes) the photos are "
+                + "decoded and preprocessed once (cached), split by class into training and validation, and the model is built "
+                + "for --channels × --input-size² inputs and the folder's classes; --from W starts from other weights (fine-tuning). "
                 + "A recipe sets everything; options given with it override its values. Recipes: "
                 + Recipes.all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; ") + ".")
 
@@ -27,18 +34,31 @@ extension Fashion {
         @Option(help: "Label smoothing of the cross-entropy (default 0).") var labelSmoothing: Float?
         @Option(help: "Clip the global gradient norm to this.") var clipNorm: Float?
         @Option(help: "Stop after this many epochs without a better validation accuracy.") var patience: Int?
-        @Option(help: "Augmentation, comma-separated: flip, crop=P, rotate=DEG, scale=S, erase=P, photo (photo-like changes), photo-crop=P, tone=P, blur=P, clutter=P, noise=S, or none.") var augment: String?
+        @Option(help: "Augmentation, comma-separated: flip, crop=P, rotate=DEG, scale=S, erase=P, photo (photo-like changes), photo-crop=P, crop-area=A, tone=P, blur=P, clutter=P, noise=S, jitter=S (colour), or none.") var augment: String?
         @Option(help: "Run directory for checkpoints, history and config (default runs/<recipe or model>).") var out: String?
         @Flag(help: "Continue the run in --out from its last finished epoch.") var resume = false
         @Option(help: "Train on the first N training images only (quick runs).") var limit: Int?
         @Option(help: "Validate on the first N validation images only.") var valLimit: Int?
-        @Option(help: "Images held out from the 60,000 for validation (default 10000; 0: train on all and keep the last epoch's weights).") var validation: Int?
+        @Option(help: "Images held out for validation: a count, or a fraction below 1 (default 10000 of Fashion-MNIST's 60,000; 0.2 of each class with --images; 0: train on all and keep the last epoch's weights).") var validation: Double?
+        @Option(help: "A folder of labelled photos to train on: one sub-folder per class, named as the class.") var images: String?
+        @Option(help: "Input side in pixels for --images (default 28).") var inputSize: Int?
+        @Option(help: "Input channels for --images: 1 (gray) or 3 (colour) (default 1).") var channels: Int?
+        @Option(help: "How photos become inputs: photo, paper or letterbox (default: photo for 1 channel, letterbox for 3).") var preprocessing: PreprocessingMethod?
+        @Option(help: "Class imbalance: none, weighted (class-weighted loss) or sampled (balanced sampling) (default none).") var balance: TrainingConfig.Balance?
+        @Option(help: "Start from these weights (fine-tuning): every layer whose shape fits is loaded, the head is new.") var from: String?
+        @Option(parsing: .singleValue, help: "With --from, keep the layers under this name fixed (e.g. features, layer1); repeatable.") var freeze: [String] = []
+        @Option(help: "With --from, multiply the learning rate of the loaded layers by this (default 1).") var fromLrScale: Float?
+        @OptionGroup var cacheOptions: PhotoCacheOptions
         @Flag(help: "Print only the per-epoch lines (no progress bar).") var quiet = false
         @OptionGroup var dataOptions: DataOptions
 
         func validate() throws {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let valLimit, valLimit < 1 { throw ValidationError("--val-limit must be at least 1") }
+            if images == nil && (inputSize != nil || channels != nil || preprocessing != nil || balance != nil) {
+                throw ValidationError("--input-size, --channels, --preprocessing and --balance need --images")
+            }
+            if let validation, !(validation >= 0 && validation.isFinite) { throw ValidationError("--validation must be 0 or more") }
         }
 
         /// The configuration: the recipe's (or the defaults), overridden by the options given.
@@ -58,7 +78,31 @@ extension Fashion {
             if let clipNorm { c.clipNorm = clipNorm }
             if let patience { c.earlyStoppingPatience = patience }
             if let augment { c.augmentation = try Augmentation(parsing: augment) }
-            if let validation { c.validationCount = validation }
+            if let images { c.images = images }
+            if let validation {
+                if c.images != nil {
+                    c.imageValidation = validation
+                } else if validation < 1 {
+                    c.validationCount = Int((validation * 60_000).rounded())
+                } else {
+                    guard validation == validation.rounded() else {
+                        throw ValidationError("--validation must be a whole number of images, or a fraction below 1")
+                    }
+                    c.validationCount = Int(min(validation, 1e9))  // validate() names the range
+                }
+            }
+            if let inputSize { c.inputSize = inputSize }
+            if let channels { c.channels = channels }
+            if let preprocessing { c.preprocessing = preprocessing }
+            if let balance { c.balance = balance }
+            if let from {
+                c.from = from
+                if model == nil && recipe == nil {  // fine-tune the architecture the weights are for
+                    c.model = try ModelCheckpoint.load(URL(fileURLWithPath: from), defaultClassNames: FashionMNIST.classNames).architecture.name
+                }
+            }
+            if !freeze.isEmpty { c.freeze = freeze.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } }
+            if let fromLrScale { c.fromLearningRateScale = fromLrScale }
             c.trainLimit = limit
             c.validationLimit = valLimit
             _ = try Models.named(c.model)
@@ -87,21 +131,33 @@ extension Fashion {
                 }
             }
             let dataDirectory = dataOptions.prepare()
-            let full = try FashionMNIST.load(.train, from: dataDirectory)
-            let (train, validation) = FashionMNIST.split(full, validationCount: config.validationCount, seed: config.seed)
-            let trainer = try Trainer(config: config, directory: directory,
+            let trainer: Trainer
+            if let images = config.images {
+                let photos = try loadPhotos(images, config: config, runDirectory: directory)
+                trainer = try Trainer(config: config, directory: directory, train: photos.train.prefix(config.trainLimit),
+                                      validation: photos.validation.prefix(config.validationLimit),
+                                      classNames: photos.classNames, preprocessor: config.preprocessor)
+            } else {
+                let full = try FashionMNIST.load(.train, from: dataDirectory)
+                let (train, validation) = FashionMNIST.split(full, validationCount: config.validationCount, seed: config.seed)
+                trainer = try Trainer(config: config, directory: directory,
                                       train: train.prefix(config.trainLimit),
                                       validation: validation.prefix(config.validationLimit))
+            }
+            if let transfer = trainer.transfer, let from = config.from {
+                print("fine-tuning from \(from): \(transfer.summary)")
+            }
             trainer.showProgress = !quiet && ProgressBar.isTerminal
             if resume {
                 try trainer.resume()
                 print("resuming \(directory.relativePath) after epoch \(trainer.history.records.last?.epoch ?? 0)")
             }
             let validating = trainer.validation.count > 0 ? "validating on \(trainer.validation.count)" : "no validation"
-            print("training \(config.model)\(config.recipe.map { " (recipe \($0))" } ?? "") on \(trainer.train.count) images, "
+            print("training \(config.model)\(config.recipe.map { " (recipe \($0))" } ?? "") for \(trainer.geometry) on \(trainer.train.count) images, "
                   + "\(validating); batch \(config.batchSize), seed \(config.seed) → \(directory.relativePath)")
             print("  \(config.summary)")
             try trainer.run()
+            if config.images != nil && trainer.validation.count > 0 { try reportValidation(of: trainer) }
             let weights = directory.appendingPathComponent(RunFiles.best).relativePath
             let memory = String(format: "peak memory %.0f MiB", Benchmark.peakResidentMiB())
             if let best = trainer.history.best {
@@ -116,4 +172,34 @@ extension Fashion {
     }
 }
 
+extension Fashion.Train {
+    /// The photos of `folder` for `config`, loaded through the cache and split by class; the skipped
+    /// files are written to the run directory.
+    func loadPhotos(_ folder: String, config: TrainingConfig, runDirectory: URL)
+        throws -> (train: ImageSet, validation: ImageSet, classNames: [String]) {
+        let photos = try PhotoRunData.load(config, cache: cacheOptions.store)
+        let dataset = photos.dataset
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        try AtomicFile.write(dataset.skippedList, to: runDirectory.appendingPathComponent(RunFiles.skipped))
+        let skipped = dataset.skipped.isEmpty ? "" : "; skipped \(dataset.skipped.count) unreadable files (listed in \(runDirectory.relativePath)/\(RunFiles.skipped))"
+        let how = photos.cached ? "from the cache" : String(format: "decoded in %.1f s", photos.seconds)
+        print("photos: \(dataset.images.count) in \(dataset.classNames.count) classes from \(folder), \(how)\(skipped)")
+        print("  " + zip(dataset.classNames, dataset.classCounts).map { "\($0) \($1)" }.joined(separator: ", "))
+        return (photos.train, photos.validation, dataset.classNames)
+    }
+}
+
+extension Fashion.Train {
+    /// Prints the best weights' per-class scores on the validation photos and writes them to the run
+    /// directory (`validation.txt`), so a shop sees which of its classes the model confuses.
+    func reportValidation(of trainer: Trainer) throws {
+        let best = try ModelCheckpoint.load(trainer.directory.appendingPathComponent(RunFiles.best), defaultClassNames: trainer.classNames)
+        let report = EvaluationReport(predict(best.model, on: trainer.validation), classNames: trainer.classNames)
+        let text = "validation photos (\(trainer.validation.count)), best weights (epoch \(best.metadata[ModelCheckpoint.Key.epoch] ?? "?")):\n" + report.text()
+        try AtomicFile.write(text + "\n", to: trainer.directory.appendingPathComponent("validation.txt"))
+        print(text)
+    }
+}
+
 extension TrainingConfig.ScheduleKind: ExpressibleByArgument {}
+extension TrainingConfig.Balance: ExpressibleByArgument {}

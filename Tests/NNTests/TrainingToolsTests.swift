@@ -129,6 +129,35 @@ final class TrainingToolsTests: XCTestCase {
         }
     }
 
+    /// Class weights: the loss is Σ w_label · loss_row / Σ w_label (PyTorch's `weight=`), with a
+    /// gradient that agrees with finite differences; equal weights change nothing.
+    func testClassWeightedCrossEntropy() {
+        var g = SeededGenerator(seed: 22)
+        let logits = Initializer.uniform(shape: [4, 3], limit: 2, using: &g)
+        let labels = [0, 2, 2, 1], weights: [Float] = [2, 0.5, 1]
+        let rows = (0 ..< 4).map { softmaxCrossEntropy(logits: logits.slice($0 ..< $0 + 1), labels: [labels[$0]]).loss }
+        let expected = zip(rows, labels).map { $0 * weights[$1] }.reduce(0, +) / labels.map { weights[$0] }.reduce(0, +)
+        let weighted = softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: 0.1, classWeights: weights)
+        let smoothedRows = (0 ..< 4).map { softmaxCrossEntropy(logits: logits.slice($0 ..< $0 + 1), labels: [labels[$0]], labelSmoothing: 0.1).loss }
+        let smoothedExpected = zip(smoothedRows, labels).map { $0 * weights[$1] }.reduce(0, +) / labels.map { weights[$0] }.reduce(0, +)
+        XCTAssertEqual(weighted.loss, smoothedExpected, accuracy: 1e-5)
+        XCTAssertEqual(softmaxCrossEntropy(logits: logits, labels: labels, classWeights: weights).loss, expected, accuracy: 1e-5)
+        let h: Float = 1e-2
+        for i in 0 ..< logits.count {
+            var plus = logits, minus = logits
+            plus.scalars[i] += h
+            minus.scalars[i] -= h
+            let estimate = (softmaxCrossEntropy(logits: plus, labels: labels, classWeights: weights).loss
+                - softmaxCrossEntropy(logits: minus, labels: labels, classWeights: weights).loss) / (2 * h)
+            XCTAssertEqual(softmaxCrossEntropy(logits: logits, labels: labels, classWeights: weights).gradient.scalars[i], estimate,
+                           accuracy: 1e-3, "dlogits[\(i)]")
+        }
+        let plain = softmaxCrossEntropy(logits: logits, labels: labels)
+        let equal = softmaxCrossEntropy(logits: logits, labels: labels, classWeights: [3, 3, 3])
+        XCTAssertEqual(plain.loss, equal.loss, accuracy: 1e-6)
+        XCTAssertTrue(TestSupport.allClose(plain.gradient, equal.gradient, atol: 1e-7))
+    }
+
     /// With ε = 1 the target is uniform, so the loss is mean_k(−log p_k) whatever the label.
     func testFullSmoothingIgnoresTheLabel() {
         let logits = t("xent_smooth.logits").slice(0..<2)
