@@ -41,18 +41,35 @@ public enum FineTuning {
         let available = Dictionary(source.model.parameters.map { ($0.name, $0.parameter.value) }
             + source.model.buffers.map { ($0.name, $0.parameter.value) }, uniquingKeysWith: { a, _ in a })
         let head = keepHead ? [] : headNames(model)
-        var report = Report()
-        for (name, slot) in model.parameters + model.buffers {
+        enum Decision { case load, adapt, fresh }
+        let slots = model.parameters + model.buffers
+        var decisions: [String: Decision] = [:]
+        for (name, slot) in slots {
             let target = slot.value.shape
-            guard !head.contains(name), let tensor = available[name] else { report.fresh.append(name); continue }
+            guard !head.contains(name), let tensor = available[name] else { decisions[name] = .fresh; continue }
             if tensor.shape == target {
-                if copy { slot.value = tensor }
-                report.loaded.append(name)
+                decisions[name] = .load
             } else if tensor.rank == 4, target.count == 4, tensor.shape[1] == 1, target[1] == 3,
                       tensor.shape[0] == target[0], tensor.shape[2...] == target[2...] {
-                if copy { slot.value = repeatedChannels(tensor, 3) }
-                report.adapted.append(name)
+                decisions[name] = .adapt
             } else {
+                decisions[name] = .fresh
+            }
+        }
+        // A layer is taken whole: when one of its tensors cannot be (a Dense whose inputs changed),
+        // its others (the bias) stay new as well.
+        func layer(_ name: String) -> Substring { name[..<(name.lastIndex(of: ".") ?? name.endIndex)] }
+        let freshLayers = Set(slots.filter { decisions[$0.name] == .fresh }.map { layer($0.name) })
+        var report = Report()
+        for (name, slot) in slots {
+            switch freshLayers.contains(layer(name)) ? .fresh : decisions[name]! {
+            case .load:
+                if copy { slot.value = available[name]! }
+                report.loaded.append(name)
+            case .adapt:
+                if copy { slot.value = repeatedChannels(available[name]!, 3) }
+                report.adapted.append(name)
+            case .fresh:
                 report.fresh.append(name)
             }
         }

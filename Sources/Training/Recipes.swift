@@ -47,7 +47,26 @@ public enum Recipes {
                                                  maxScale: 0.1, photo: .preset)
                    return c
                }()),
+        Recipe(name: "shop", summary: "a shop's own photos (--images, default ../shared/photos/clothing-small-train): the photo recipe's weights (runs/photo) fine-tuned on the photos as the photo pipeline sees them, 60 epochs; SHOP_SUMMARY",
+               config: shop),
     ]
+
+    /// The `shop` recipe: fine-tuning `photo`'s weights on a folder of labelled photos, gray 28×28
+    /// through the photo pipeline (the input Fashion-MNIST models know). Settings chosen on the
+    /// validation photos of ../shared/photos/clothing-small-train (docs/RESULTS.md).
+    static let shop: TrainingConfig = {
+        var c = fast
+        c.recipe = "shop"
+        c.images = "../shared/photos/clothing-small-train"
+        c.from = "runs/photo/model.safetensors"
+        c.epochs = 60
+        c.batchSize = 64
+        c.learningRate = 0.01
+        c.schedule = .cosine
+        c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2, maxRotationDegrees: 10,
+                                      photo: PhotoAugmentation(cropProbability: 0.5, colourJitter: 0.2))
+        return c
+    }()
 
     /// The `fast` recipe's settings, which `photo` builds on.
     static let fast: TrainingConfig = {

@@ -104,6 +104,9 @@ public final class Trainer {
 
     /// The checkpoint `--from` names.
     private func source(_ path: String) throws -> ModelCheckpoint {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrainingError(description: "--from \(path): no such file (train those weights first, e.g. `fashion train --recipe photo` for runs/photo, or name others with --from)")
+        }
         do {
             return try ModelCheckpoint.load(URL(fileURLWithPath: path), defaultClassNames: FashionMNIST.classNames)
         } catch {
@@ -215,6 +218,7 @@ public final class Trainer {
         let seconds = Date().timeIntervalSince(start)
         if showProgress { bar.clear() }
         let checked = validation.count > 0 ? predict(model, on: validation) : nil
+        Allocator.returnFreeMemory()  // freed activations of many sizes would otherwise pile up between epochs
         return EpochRecord(epoch: epoch, trainLoss: totalLoss / Double(seen), trainAccuracy: Double(correct) / Double(seen),
                            validationLoss: checked.map { Double($0.loss) }, validationAccuracy: checked.map { Double($0.accuracy) },
                            seconds: seconds)

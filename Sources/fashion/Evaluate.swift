@@ -20,8 +20,9 @@ struct CheckpointOptions: ParsableArguments {
 /// Options shared by the commands that load saved weights and run them on a dataset split.
 struct WeightsOptions: ParsableArguments {
     @OptionGroup var checkpoint: CheckpointOptions
-    @Option(help: "Images to use: test (10,000 t10k images) or val (the seeded validation split).") var split: SplitName = .test
+    @Option(help: "Images to use: test (10,000 t10k images) or val (the seeded validation split; for weights trained with --images, their validation photos).") var split: SplitName = .test
     @Option(help: "Split seed for --split val (default: the checkpoint's, else 1).") var seed: UInt64?
+    @OptionGroup var cacheOptions: PhotoCacheOptions
 
     /// Loads the checkpoint and the requested images.
     func load(directory: URL) throws -> (ModelCheckpoint, ImageSet) {
@@ -31,6 +32,12 @@ struct WeightsOptions: ParsableArguments {
 
     /// The requested split's images, refusing a validation split the checkpoint was trained on.
     func images(for checkpoint: ModelCheckpoint, directory: URL) throws -> ImageSet {
+        if split == .val, let config = runConfig(beside: self.checkpoint.weights), config.images != nil {
+            // Weights trained on a shop's photos: their validation photos, split as in training.
+            let photos = try PhotoRunData.load(config, cache: cacheOptions.store)
+            guard photos.validation.count > 0 else { throw UsageError("--split val: the run kept no validation photos") }
+            return photos.validation
+        }
         try requireFashionMNIST(checkpoint, weights: self.checkpoint.weights, for: "--split \(split.rawValue)")
         if split == .val, checkpoint.metadata[ModelCheckpoint.Key.validationImages] == "0" {
             throw UsageError("--split val: \(self.checkpoint.weights) was trained on all 60,000 images, validation split included; use --split test")
@@ -38,6 +45,12 @@ struct WeightsOptions: ParsableArguments {
         let splitSeed = seed ?? checkpoint.metadata[ModelCheckpoint.Key.seed].flatMap(UInt64.init) ?? 1
         return try loadSplit(split, directory: directory, seed: splitSeed)
     }
+}
+
+/// The training configuration in the run directory holding `weights`, if there is one.
+func runConfig(beside weights: String) -> TrainingConfig? {
+    let url = URL(fileURLWithPath: weights).deletingLastPathComponent().appendingPathComponent(RunFiles.config)
+    return (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(TrainingConfig.self, from: $0) }
 }
 
 /// A folder of labelled photos to evaluate or calibrate on.

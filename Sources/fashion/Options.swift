@@ -73,7 +73,7 @@ func requireFashionMNIST(_ checkpoint: ModelCheckpoint, weights: String, for use
           checkpoint.classNames == FashionMNIST.classNames else {
         let classes = checkpoint.classNames.prefix(4).joined(separator: ", ") + (checkpoint.classNames.count > 4 ? ", …" : "")
         throw UsageError("\(use): \(weights) is a model for \(checkpoint.geometry.inputShape.map(String.init).joined(separator: "×")) inputs "
-                         + "and the classes \(classes), not Fashion-MNIST's; give it photos instead (--images, or photo files)")
+                         + "and the classes \(classes), not Fashion-MNIST's; give it photos instead (--images, photo files, or --split val for its validation photos)")
     }
 }
 

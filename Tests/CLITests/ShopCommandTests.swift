@@ -39,6 +39,19 @@ final class ShopCommandTests: XCTestCase, RunsFashion {
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         XCTAssertTrue(evaluate.stdout.contains("accuracy"), evaluate.stdout)
 
+        let validation = try self.run(["evaluate", "--weights", weights, "--split", "val", "--tta", "--cache", cache])
+        XCTAssertEqual(validation.status, 0, validation.stderr)
+        XCTAssertTrue(validation.stdout.contains("support") && validation.stdout.contains("skirt"), validation.stdout)
+        try expectFailure(["evaluate", "--weights", weights], mentioning: "not Fashion-MNIST's")
+        let report = try self.run(["report", "--run", run, "--cache", cache])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        XCTAssertTrue(report.stdout.contains("validation accuracy"), report.stdout)
+        let page = try String(contentsOfFile: run + "/report.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("resnet20 on shop") && page.contains("9 validation photos") && page.contains("skirt"))
+        let grid = try self.run(["grid", "--weights", weights, "--images", shop, "--count", "4", "--out", root.appendingPathComponent("grid.png").path])
+        XCTAssertEqual(grid.status, 0, grid.stderr)
+        XCTAssertTrue(grid.stdout.contains("of 4 photos in \(shop) predicted right"), grid.stdout)
+
         // Fine-tuning from it with the stem frozen, the second time from the cache.
         let tuned = root.appendingPathComponent("tuned").path
         let fine = try self.run(["train"] + common + ["--epochs", "1", "--from", weights, "--freeze", "conv1,bn1",
