@@ -37,6 +37,32 @@ final class PhotoAugmentationTests: XCTestCase {
         XCTAssertEqual(left[14 * 28 + 20], 0.8, accuracy: 1e-6)                   // reads x = 9.75: garment
     }
 
+    /// Colour jitter: brightness × b and contrast × c about the mean, then saturation × s about
+    /// each pixel's luma; factors of 1 change nothing; every image of a batch gets its own factors.
+    func testColourJitterScalesBrightnessContrastAndSaturation() {
+        // One 2-pixel RGB image: planes R = [0.6, 0.2], G = [0.4, 0.4], B = [0.2, 0.6].
+        let pixels: [Float] = [0.6, 0.2, 0.4, 0.4, 0.2, 0.6]
+        func jittered(_ factors: SIMD3<Float>) -> [Float] {
+            var image = pixels
+            image.withUnsafeMutableBufferPointer { PhotoAugmentation.colourJitter($0, channels: 3, factors: factors) }
+            return image
+        }
+        XCTAssertEqual(jittered(SIMD3(1, 1, 1)), pixels)
+        for (a, b) in zip(jittered(SIMD3(0.5, 1, 1)), pixels.map { $0 * 0.5 }) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        for (a, b) in zip(jittered(SIMD3(1, 0, 1)), Array(repeating: Float(0.4), count: 6)) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        let gray = jittered(SIMD3(1, 1, 0))  // no saturation: every plane holds the pixel's luma
+        XCTAssertEqual(gray[0], 0.299 * 0.6 + 0.587 * 0.4 + 0.114 * 0.2, accuracy: 1e-6)
+        XCTAssertEqual(gray[0], gray[2], accuracy: 1e-6)
+        XCTAssertEqual(gray[1], gray[5], accuracy: 1e-6)
+        var images = Tensor(shape: [2, 3, 1, 2], scalars: pixels + pixels)
+        var g = SeededGenerator(seed: 5)
+        PhotoAugmentation(colourJitter: 0.4).apply(to: &images, using: &g)
+        XCTAssertNotEqual(Array(images.scalars[0 ..< 6]), Array(images.scalars[6 ..< 12]), "each image its own factors")
+        XCTAssertTrue(images.scalars.allSatisfy { (0...1).contains($0) })
+        XCTAssertNotNil(PhotoAugmentation(colourJitter: 1).problem)
+        XCTAssertEqual(PhotoAugmentation(colourJitter: 0.2).summary, "photo (jitter 0.2)")
+    }
+
     func testToneKeepsBlackAndFollowsGainTimesGamma() {
         let out = changed(garment, Choice(tone: (gain: 1.2, gamma: 2)))
         for (a, b) in zip(garment, out) { XCTAssertEqual(b, a == 0 ? 0 : min(1, 1.2 * a * a), accuracy: 1e-6) }
