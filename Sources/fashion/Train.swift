@@ -55,9 +55,6 @@ extension Fashion {
         func validate() throws {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let valLimit, valLimit < 1 { throw ValidationError("--val-limit must be at least 1") }
-            if images == nil && (inputSize != nil || channels != nil || preprocessing != nil || balance != nil) {
-                throw ValidationError("--input-size, --channels, --preprocessing and --balance need --images")
-            }
             if let validation, !(validation >= 0 && validation.isFinite) { throw ValidationError("--validation must be 0 or more") }
         }
 
@@ -90,6 +87,9 @@ extension Fashion {
                     }
                     c.validationCount = Int(min(validation, 1e9))  // validate() names the range
                 }
+            }
+            if c.images == nil && (inputSize != nil || channels != nil || preprocessing != nil || balance != nil) {
+                throw ValidationError("--input-size, --channels, --preprocessing and --balance need --images")
             }
             if let inputSize { c.inputSize = inputSize }
             if let channels { c.channels = channels }
@@ -135,7 +135,7 @@ extension Fashion {
             if let images = config.images {
                 let photos = try loadPhotos(images, config: config, runDirectory: directory)
                 trainer = try Trainer(config: config, directory: directory, train: photos.train.prefix(config.trainLimit),
-                                      validation: photos.validation.prefix(config.validationLimit),
+                                      validation: photos.validation,
                                       classNames: photos.classNames, preprocessor: config.preprocessor)
             } else {
                 let full = try FashionMNIST.load(.train, from: dataDirectory)
