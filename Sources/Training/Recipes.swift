@@ -65,6 +65,9 @@ public enum Recipes {
         c.schedule = .cosine
         c.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2, maxRotationDegrees: 10,
                                       photo: PhotoAugmentation(cropProbability: 0.5, colourJitter: 0.2))
+        // Against none and sampled on the validation photos: the same mean per-class recall as none
+        // (0.724), 0.16 points (one photo) lower accuracy; sampled was lower on both.
+        c.balance = .weighted
         return c
     }()
 
