@@ -39,7 +39,10 @@ public struct FolderDataset: Sendable {
         if let problem = preprocessor.problem { throw ImageFolderError(problem) }
         let listing = try FolderListing(directory)
         let key = cache.map { _ in listing.key(preprocessor: preprocessor, limits: limits) }
-        if let cache, let key, let found = cache.read(key: key, classNames: listing.classNames) { return (found, true) }
+        let side = max(1, preprocessor.size), planes = preprocessor.channels == 3 ? 3 : 1
+        if let cache, let key, let found = cache.read(key: key, classNames: listing.classNames, imageShape: [planes, side, side]) {
+            return (found, true)
+        }
 
         let jobs = listing.classes.enumerated().flatMap { label, folder in folder.files.map { (file: $0, label: label) } }
         let decoded = concurrentMap(jobs.map { $0.file.url }) { url in
@@ -60,7 +63,6 @@ public struct FolderDataset: Sendable {
                 skipped.append(Skipped(file: job.file.relativePath, reason: "\(error)".replacingOccurrences(of: "\n", with: " ")))
             }
         }
-        let side = max(1, preprocessor.size), planes = preprocessor.channels == 3 ? 3 : 1
         let dataset = FolderDataset(classNames: listing.classNames,
                                     images: ImageSet(pixels: pixels, labels: labels, channels: planes, height: side, width: side),
                                     files: files, skipped: skipped)

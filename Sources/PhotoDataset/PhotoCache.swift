@@ -24,11 +24,12 @@ public struct PhotoCache: Sendable {
 
     private static let format = "fashion-photo-cache"
 
-    /// The dataset stored under `key`, or nil when there is none or it does not read back whole
-    /// (then it is rebuilt and overwritten).
-    func read(key: String, classNames: [String]) -> FolderDataset? {
+    /// The dataset stored under `key`, or nil when there is none, it does not read back whole or
+    /// its images are not `imageShape` [C, H, W] (then it is rebuilt and overwritten).
+    func read(key: String, classNames: [String], imageShape: [Int]) -> FolderDataset? {
         guard let file = try? SafeTensors.read(file(for: key)), file.metadata["format"] == PhotoCache.format,
               let pixels = file.raw["pixels"], pixels.dtype == "U8", pixels.shape.count == 4,
+              Array(pixels.shape.dropFirst()) == imageShape,
               let labels = file.raw["labels"]?.int32Values,
               let names = decode([String].self, file.metadata["classes"]), names == classNames,
               let files = decode([String].self, file.metadata["files"]),

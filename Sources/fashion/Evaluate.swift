@@ -38,6 +38,9 @@ struct WeightsOptions: ParsableArguments {
             guard photos.validation.count > 0 else { throw UsageError("--split val: the run kept no validation photos") }
             return photos.validation
         }
+        if split == .val && checkpoint.classNames != FashionMNIST.classNames {
+            throw UsageError("--split val: no config.json of an --images run beside \(self.checkpoint.weights) to find its validation photos; give photos with --images")
+        }
         try requireFashionMNIST(checkpoint, weights: self.checkpoint.weights, for: "--split \(split.rawValue)")
         if split == .val, checkpoint.metadata[ModelCheckpoint.Key.validationImages] == "0" {
             throw UsageError("--split val: \(self.checkpoint.weights) was trained on all 60,000 images, validation split included; use --split test")

@@ -11,7 +11,7 @@ extension ImageFolder.Subset: ExpressibleByArgument {}
 
 /// How photo files become model inputs: preprocessing and the limits on what is decoded.
 struct PhotoOptions: ParsableArguments {
-    @Option(help: "Photo preprocessing: photo (for real photos) or paper (the Fashion-MNIST paper's steps) (default: the checkpoint's, else photo).")
+    @Option(help: "Photo preprocessing: photo (for real photos), paper (the Fashion-MNIST paper's steps) or letterbox (the whole photo in colour) (default: the checkpoint's, else photo).")
     var preprocessing: PreprocessingMethod?
     @Option(help: ArgumentHelp("Photo pipeline parameters as JSON, replacing the checkpoint's; missing ones take their defaults, e.g. '{\"spreadFactor\": 2}' (names: docs/PHOTOS.md).", valueName: "json"))
     var preprocessingParameters: String?

@@ -2,6 +2,7 @@ import ArgumentParser
 import Data
 import Foundation
 import PhotoDataset
+import Tensor
 import Training
 
 /// Where the preprocessed photos of `--images` runs are kept between runs.
@@ -33,8 +34,14 @@ struct PhotoRunData {
         let (dataset, cached) = try FolderDataset.load(URL(fileURLWithPath: folder), preprocessor: config.preprocessor, cache: cache)
         let split = try dataset.images.stratifiedSplit(try ValidationSize(config.imageValidation),
                                                        classes: dataset.classNames.count, seed: config.seed)
-        return PhotoRunData(dataset: dataset, train: dataset.images.subset(split.train),
-                            validation: dataset.images.subset(split.validation).prefix(config.validationLimit),
+        // --limit and --val-limit take a seeded random part, not the first classes of the folder.
+        func part(_ indices: [Int], _ limit: Int?) -> [Int] {
+            guard let limit, limit < indices.count else { return indices }
+            var generator = SeededGenerator(seed: config.seed ^ 0x11A1_7ED)
+            return Array(indices.shuffled(using: &generator).prefix(limit)).sorted()
+        }
+        return PhotoRunData(dataset: dataset, train: dataset.images.subset(part(split.train, config.trainLimit)),
+                            validation: dataset.images.subset(part(split.validation, config.validationLimit)),
                             cached: cached, seconds: Date().timeIntervalSince(start))
     }
 }

@@ -134,7 +134,7 @@ extension Fashion {
             let trainer: Trainer
             if let images = config.images {
                 let photos = try loadPhotos(images, config: config, runDirectory: directory)
-                trainer = try Trainer(config: config, directory: directory, train: photos.train.prefix(config.trainLimit),
+                trainer = try Trainer(config: config, directory: directory, train: photos.train,
                                       validation: photos.validation,
                                       classNames: photos.classNames, preprocessor: config.preprocessor)
             } else {

@@ -35,7 +35,7 @@ final class CLITests: XCTestCase, RunsFashion {
     }
 
     func testBadInputGivesOneLineErrors() throws {
-        try expectFailure(["train", "--recipe", "fastest"], mentioning: "unknown recipe 'fastest' (known: seed, fast, best, photo, shop)")
+        try expectFailure(["train", "--recipe", "fastest"], mentioning: "unknown recipe 'fastest' (known: seed, fast, best, photo, shop, shop-tune)")
         try expectFailure(["train", "--augment", "flip,twirl"], mentioning: "--augment: unknown item 'twirl'")
         try expectFailure(["train", "--augment", "crop"], mentioning: "--augment: 'crop' needs a number")
         try expectFailure(["train", "--optimizer", "rmsprop"], mentioning: "unknown optimizer 'rmsprop'")

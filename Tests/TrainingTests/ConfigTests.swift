@@ -47,7 +47,7 @@ final class ConfigTests: XCTestCase {
         }
         XCTAssertEqual(try Recipes.named("seed").config, TrainingConfig())
         XCTAssertThrowsError(try Recipes.named("fastest")) { error in
-            XCTAssertEqual("\(error)", "unknown recipe 'fastest' (known: seed, fast, best, photo, shop)")
+            XCTAssertEqual("\(error)", "unknown recipe 'fastest' (known: seed, fast, best, photo, shop, shop-tune)")
         }
     }
 
