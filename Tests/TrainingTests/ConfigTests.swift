@@ -51,6 +51,24 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// The `shop` recipe is the configuration measured in docs/RESULTS.md (run e10).
+    func testShopRecipeIsTheMeasuredRun() throws {
+        let c = try Recipes.named("shop").config
+        XCTAssertEqual([c.model, c.optimizer], ["resnet20", "sgd"])
+        XCTAssertEqual([c.epochs, c.batchSize, c.inputSize, c.channels], [40, 64, 64, 3])
+        XCTAssertEqual([c.learningRate, c.momentum, c.weightDecay, c.labelSmoothing], [0.05, 0.9, 5e-4, 0.1])
+        XCTAssertEqual(c.schedule, .cosine)
+        XCTAssertEqual(c.warmupEpochs, 1)
+        XCTAssertEqual(c.balance, .weighted)
+        XCTAssertEqual(c.imageValidation, 0.2)
+        XCTAssertEqual(c.seed, 1)
+        XCTAssertNil(c.from)
+        XCTAssertEqual(c.preprocessor.method, .letterbox)
+        XCTAssertEqual(c.augmentation, Augmentation(horizontalFlip: true, maxRotationDegrees: 10,
+                                                    photo: PhotoAugmentation(cropProbability: 0.5, colourJitter: 0.3)))
+        XCTAssertEqual(try Recipes.named("shop-tune").config.from, "runs/photo/model.safetensors")
+    }
+
     func testOptimizerAndScheduleFollowTheSettings() {
         var config = TrainingConfig()
         XCTAssertEqual(config.makeOptimizer().name, "adam")
