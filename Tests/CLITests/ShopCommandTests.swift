@@ -85,5 +85,7 @@ final class ShopCommandTests: XCTestCase, RunsFashion {
         try expectFailure(["train"] + common + ["--validation", "2.5", "--out", root.appendingPathComponent("r5").path],
                           mentioning: "must be a whole number")
         try expectFailure(["train", "--images", root.appendingPathComponent("nowhere").path], mentioning: "no such folder")
+        try expectFailure(["train", "--recipe", "shop-tune", "--images", shop, "--from", root.appendingPathComponent("none.safetensors").path,
+                           "--out", root.appendingPathComponent("r6").path], mentioning: "none.safetensors: no such file (train those weights first")
     }
 }
