@@ -71,13 +71,8 @@ public struct RunReport {
         }
         let history = try History(csv: historyText)
         guard !history.records.isEmpty else { throw ReportError("\(historyURL.path): no finished epochs yet") }
-        var config: TrainingConfig?
-        if let data = try? Data(contentsOf: directory.appendingPathComponent(RunFiles.config)) {
-            guard let decoded = try? JSONDecoder().decode(TrainingConfig.self, from: data) else {
-                throw ReportError("\(directory.appendingPathComponent(RunFiles.config).path): not a training configuration")
-            }
-            config = decoded
-        }
+        let config: TrainingConfig?
+        do { config = try TrainingConfig.saved(in: directory) } catch { throw ReportError("\(error)") }
         let weightsFile = directory.appendingPathComponent(RunFiles.best)
         let checkpoint = try ModelCheckpoint.load(weightsFile, defaultClassNames: FashionMNIST.classNames)
         if let bad = images.labels.first(where: { $0 >= checkpoint.classNames.count }) {

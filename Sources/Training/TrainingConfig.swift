@@ -76,6 +76,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case sampled
     }
 
+    /// The configuration saved in the run directory `directory`: nil when it holds no config.json,
+    /// an error when that file is not a training configuration.
+    public static func saved(in directory: URL) throws -> TrainingConfig? {
+        let url = directory.appendingPathComponent(RunFiles.config)
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        guard let config = try? JSONDecoder().decode(TrainingConfig.self, from: data) else {
+            throw TrainingError(description: "\(url.path): not a training configuration")
+        }
+        return config
+    }
+
     /// The photo preprocessing these settings describe.
     public var preprocessor: Preprocessor {
         Preprocessor(method: preprocessing ?? (channels == 3 ? .letterbox : .photo), size: inputSize, channels: channels)

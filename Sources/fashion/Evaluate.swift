@@ -52,8 +52,7 @@ struct WeightsOptions: ParsableArguments {
 
 /// The training configuration in the run directory holding `weights`, if there is one.
 func runConfig(beside weights: String) -> TrainingConfig? {
-    let url = URL(fileURLWithPath: weights).deletingLastPathComponent().appendingPathComponent(RunFiles.config)
-    return (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(TrainingConfig.self, from: $0) }
+    (try? TrainingConfig.saved(in: URL(fileURLWithPath: weights).deletingLastPathComponent())) ?? nil
 }
 
 /// A folder of labelled photos to evaluate or calibrate on.

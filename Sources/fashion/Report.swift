@@ -20,8 +20,7 @@ extension Fashion {
         func run() throws {
             let directory = URL(fileURLWithPath: runDirectory)
             let report: RunReport
-            if let data = try? Data(contentsOf: directory.appendingPathComponent(RunFiles.config)),
-               let config = try? JSONDecoder().decode(TrainingConfig.self, from: data), let folder = config.images {
+            if let config = try TrainingConfig.saved(in: directory), let folder = config.images {
                 // A run on a shop's photos is reported on its validation photos, split as in training.
                 dataOptions.threadOptions.apply()
                 let photos = try PhotoRunData.load(config, cache: cacheOptions.store)

@@ -116,10 +116,8 @@ extension Fashion {
             if resume {
                 guard let out else { throw ValidationError("--resume needs --out, the run directory to continue") }
                 directory = URL(fileURLWithPath: out)
-                let url = directory.appendingPathComponent(RunFiles.config)
-                guard let data = try? Data(contentsOf: url),
-                      let saved = try? JSONDecoder().decode(TrainingConfig.self, from: data) else {
-                    throw TrainingError(description: "\(url.path): no readable config.json to resume from")
+                guard let saved = (try? TrainingConfig.saved(in: directory)) ?? nil else {
+                    throw TrainingError(description: "\(directory.appendingPathComponent(RunFiles.config).path): no readable config.json to resume from")
                 }
                 config = saved
                 if let epochs { config.epochs = epochs }
