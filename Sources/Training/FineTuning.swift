@@ -33,11 +33,10 @@ public enum FineTuning {
         return Set(model.parameters.map(\.name).filter { $0.hasPrefix(prefix + ".") })
     }
 
-    /// Decides, and with `copy` does, the transfer of `source`'s tensors into `model`. The head is
+    /// Decides and does the transfer of `source`'s tensors into `model`. The head is
     /// kept new unless `keepHead` (the same classes). Throws when nothing at all fits.
     @discardableResult
-    public static func transfer(from source: ModelCheckpoint, into model: any Layer, keepHead: Bool,
-                                copy: Bool = true) throws -> Report {
+    public static func transfer(from source: ModelCheckpoint, into model: any Layer, keepHead: Bool) throws -> Report {
         let available = Dictionary(source.model.parameters.map { ($0.name, $0.parameter.value) }
             + source.model.buffers.map { ($0.name, $0.parameter.value) }, uniquingKeysWith: { a, _ in a })
         let head = keepHead ? [] : headNames(model)
@@ -64,10 +63,10 @@ public enum FineTuning {
         for (name, slot) in slots {
             switch freshLayers.contains(layer(name)) ? .fresh : decisions[name]! {
             case .load:
-                if copy { slot.value = available[name]! }
+                slot.value = available[name]!
                 report.loaded.append(name)
             case .adapt:
-                if copy { slot.value = repeatedChannels(available[name]!, 3) }
+                slot.value = repeatedChannels(available[name]!, 3)
                 report.adapted.append(name)
             case .fresh:
                 report.fresh.append(name)

@@ -139,10 +139,8 @@ public final class Trainer {
             throw TrainingError(description: "\(url.path) holds a model for \(saved.geometry) (\(saved.classNames.joined(separator: ", "))), not for these images")
         }
         model = saved.model  // dropout is reseeded every epoch, so the loaded model continues exactly
-        if let from = config.from {  // which layers were loaded decides their learning rates
-            let source = try source(from)
-            transfer = try FineTuning.transfer(from: source, into: model, keepHead: source.classNames == classNames, copy: false)
-        }
+        // The same architecture and geometry: init's transfer report names the loaded layers of this
+        // model too, and decides their learning rates again.
         try FineTuning.setLearningRateScales(model, report: transfer, loadedScale: config.fromLearningRateScale, freeze: config.freeze)
         history = History(records: records)
         bestAccuracy = best
