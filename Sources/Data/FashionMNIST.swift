@@ -54,10 +54,14 @@ public enum FashionMNIST {
     }
 
     /// The notebook's split of the 60,000 training images: a seeded shuffle, then
-    /// the first `count − validationCount` for training and the rest for validation.
-    public static func split(_ full: ImageSet, validationCount: Int = 10_000, seed: UInt64)
+    /// the first `count − validationCount` for training and the rest for validation. Throws when
+    /// the images are too few to hold out `validationCount` and keep one to train on.
+    public static func split(_ full: ImageSet, validationCount: Int = 10_000, seed: UInt64) throws
         -> (train: ImageSet, validation: ImageSet) {
-        precondition(validationCount < full.count, "validation set larger than the data")
+        guard validationCount >= 0, validationCount < full.count else {
+            throw DataError(file: "the training images",
+                            problem: "\(full.count) are too few to hold out \(validationCount) for validation and train on the rest (give a smaller --validation)")
+        }
         var order = Array(0..<full.count)
         var generator = SeededGenerator(seed: seed)
         order.shuffle(using: &generator)

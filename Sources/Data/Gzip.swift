@@ -2,8 +2,8 @@ import CZlib
 import Foundation
 
 /// Inflates gzip data (RFC 1952, possibly several members) with zlib.
-/// Throws if the stream is corrupt or ends early.
-func gunzip(_ compressed: Data) throws -> Data {
+/// Throws if the stream is corrupt, ends early or inflates to more than `limit` bytes.
+func gunzip(_ compressed: Data, limit: Int = .max) throws -> Data {
     var stream = z_stream()
     // 15 window bits + 16: expect a gzip header and trailer.
     guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -24,6 +24,7 @@ func gunzip(_ compressed: Data) throws -> Data {
                 return inflate(&stream, Z_NO_FLUSH)
             }
             output.append(contentsOf: buffer[0 ..< chunk - Int(stream.avail_out)])
+            guard output.count <= limit else { throw GzipError.tooLarge(limit) }
             switch status {
             case Z_STREAM_END:
                 // Another gzip member may follow (concatenated files are valid gzip).
@@ -46,6 +47,8 @@ func gunzip(_ compressed: Data) throws -> Data {
 enum GzipError: Error {
     case truncated
     case corrupt(String)
+    /// More than this many bytes would come out.
+    case tooLarge(Int)
 }
 
 /// True when `data` starts with the gzip magic bytes 1f 8b.

@@ -19,21 +19,31 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
 
 /// Reads IDX files of unsigned bytes, gzip-compressed or not.
 public enum IDX {
+    /// The largest uncompressed file read (Fashion-MNIST's training images are 45 MiB): a gzip
+    /// file that inflates past it is refused before it fills the memory.
+    public static let maximumBytes = 1 << 30
+
     /// Reads and validates `url`, expecting `rank` dimensions (3 for images, 1 for labels).
     public static func read(_ url: URL, rank: Int) throws -> IDXArray {
         let name = url.path
         guard FileManager.default.fileExists(atPath: name) else {
             throw DataError(file: name, problem: "file not found")
         }
+        let size = (try? FileManager.default.attributesOfItem(atPath: name)[.size] as? Int) ?? 0
+        guard size <= maximumBytes else {
+            throw DataError(file: name, problem: "is \(size >> 20) MiB, more than the \(maximumBytes >> 20) MiB an IDX file of images may hold")
+        }
         var data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw DataError(file: name, problem: "cannot read (\(error.localizedDescription))")
         }
         if isGzip(data) {
-            do { data = try gunzip(data) } catch GzipError.truncated {
+            do { data = try gunzip(data, limit: maximumBytes) } catch GzipError.truncated {
                 throw DataError(file: name, problem: "truncated gzip stream")
             } catch GzipError.corrupt(let why) {
                 throw DataError(file: name, problem: "corrupt gzip stream (\(why))")
+            } catch GzipError.tooLarge(let limit) {
+                throw DataError(file: name, problem: "inflates to more than \(limit >> 20) MiB, more than an IDX file of images may hold")
             }
         }
         return try parse(Array(data), rank: rank, file: name)
@@ -60,7 +70,15 @@ public enum IDX {
             let o = 4 + 4 * d
             dimensions.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
         }
-        let expected = dimensions.reduce(1, *)
+        // Each dimension is up to 2³² − 1: their product can overflow, so it is checked.
+        var expected = 1
+        for d in dimensions {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw DataError(file: file, problem: "header declares \(dimensions.map(String.init).joined(separator: "×")) values, more than any file can hold")
+            }
+            expected = product
+        }
         let actual = bytes.count - headerSize
         guard actual >= expected else {
             throw DataError(file: file, problem: "truncated: header promises \(expected) values, file holds \(actual)")

@@ -46,7 +46,9 @@ struct WeightsOptions: ParsableArguments {
             throw UsageError("--split val: \(self.checkpoint.weights) was trained on all 60,000 images, validation split included; use --split test")
         }
         let splitSeed = seed ?? checkpoint.metadata[ModelCheckpoint.Key.seed].flatMap(UInt64.init) ?? 1
-        return try loadSplit(split, directory: directory, seed: splitSeed)
+        // The images the weights were validated on: as many as their run held out (older files: 10,000).
+        let held = checkpoint.metadata[ModelCheckpoint.Key.validationImages].flatMap(Int.init) ?? 10_000
+        return try loadSplit(split, directory: directory, seed: splitSeed, validationCount: held)
     }
 }
 

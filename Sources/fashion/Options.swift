@@ -56,13 +56,14 @@ enum SplitName: String, ExpressibleByArgument, CaseIterable {
     case test, val
 }
 
-/// Loads the images of `split`: the 10,000 test images, or the validation part of the seeded split.
-func loadSplit(_ split: SplitName, directory: URL, seed: UInt64) throws -> ImageSet {
+/// Loads the images of `split`: the 10,000 test images, or the validation part of the seeded split
+/// that held out `validationCount` images.
+func loadSplit(_ split: SplitName, directory: URL, seed: UInt64, validationCount: Int = 10_000) throws -> ImageSet {
     switch split {
     case .test:
         return try FashionMNIST.load(.test, from: directory)
     case .val:
-        return FashionMNIST.split(try FashionMNIST.load(.train, from: directory), seed: seed).validation
+        return try FashionMNIST.split(try FashionMNIST.load(.train, from: directory), validationCount: validationCount, seed: seed).validation
     }
 }
 
@@ -94,15 +95,18 @@ extension Augmentation {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             let (key, value) = (parts.first ?? "", parts.count > 1 ? parts[1] : nil)
             func number() throws -> Float {
-                guard let value, let number = Float(value) else { throw UsageError("--augment: '\(item)' needs a number, as in \(key)=2") }
+                guard let value, let number = Float(value) else { throw ValidationError("--augment: '\(item)' needs a number, as in \(key)=2") }
                 return number
+            }
+            if ["none", "flip", "photo"].contains(key), value != nil {
+                throw ValidationError("--augment: '\(item)': \(key) takes no value")
             }
             switch key {
             case "none": continue
             case "flip": horizontalFlip = true
             case "crop":
                 let p = try number()
-                guard p == p.rounded(), abs(p) <= 1000 else { throw UsageError("--augment: crop padding must be a whole number of pixels up to 1000") }
+                guard p == p.rounded(), abs(p) <= 1000 else { throw ValidationError("--augment: crop padding must be a whole number of pixels up to 1000") }
                 cropPadding = Int(p)
             case "rotate": maxRotationDegrees = try number()
             case "scale": maxScale = try number()
@@ -115,10 +119,10 @@ extension Augmentation {
             case "noise": photo.noise = try number()
             case "jitter": photo.colourJitter = try number()
             case "crop-area": photo.minimumCropArea = try number()
-            default: throw UsageError("--augment: unknown item '\(key)' (known: flip, crop=P, rotate=DEG, scale=S, erase=P, photo, photo-crop=P, crop-area=A, tone=P, blur=P, clutter=P, noise=S, jitter=S, none)")
+            default: throw ValidationError("--augment: unknown item '\(key)' (known: flip, crop=P, rotate=DEG, scale=S, erase=P, photo, photo-crop=P, crop-area=A, tone=P, blur=P, clutter=P, noise=S, jitter=S, none)")
             }
         }
-        do { try validate() } catch { throw UsageError("--augment: \(error)") }
+        do { try validate() } catch { throw ValidationError("--augment: \(error)") }
     }
 }
 

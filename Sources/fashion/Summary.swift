@@ -9,6 +9,10 @@ extension Fashion {
 
         @Option(help: "Architecture name.") var model: String = "seed-cnn"
 
+        func validate() throws {
+            do { _ = try Models.named(model) } catch { throw ValidationError("\(error)") }
+        }
+
         func run() throws {
             let entry = try Models.named(model)
             print(modelSummary(entry.make(0), name: entry.name, inputShape: entry.inputShape))

@@ -56,11 +56,16 @@ extension Fashion {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let valLimit, valLimit < 1 { throw ValidationError("--val-limit must be at least 1") }
             if let validation, !(validation >= 0 && validation.isFinite) { throw ValidationError("--validation must be 0 or more") }
+            if let augment { _ = try Augmentation(parsing: augment) }
         }
 
         /// The configuration: the recipe's (or the defaults), overridden by the options given.
         func makeConfig() throws -> TrainingConfig {
-            var c = try recipe.map { try Recipes.named($0).config } ?? TrainingConfig()
+            // A wrong recipe, model or value is a usage error (exit 64); a --from file that cannot be read is not.
+            func usage<T>(_ body: () throws -> T) throws -> T {
+                do { return try body() } catch let error as ValidationError { throw error } catch { throw ValidationError("\(error)") }
+            }
+            var c = try usage { try recipe.map { try Recipes.named($0).config } ?? TrainingConfig() }
             if let model { c.model = model }
             if let epochs { c.epochs = epochs }
             if let batchSize { c.batchSize = batchSize }
@@ -105,8 +110,10 @@ extension Fashion {
             if let fromLrScale { c.fromLearningRateScale = fromLrScale }
             c.trainLimit = limit
             c.validationLimit = valLimit
-            _ = try Models.named(c.model)
-            try c.validate()
+            try usage {
+                _ = try Models.named(c.model)
+                try c.validate()
+            }
             return c
         }
 
@@ -137,7 +144,7 @@ extension Fashion {
                                       classNames: photos.classNames, preprocessor: config.preprocessor)
             } else {
                 let full = try FashionMNIST.load(.train, from: dataDirectory)
-                let (train, validation) = FashionMNIST.split(full, validationCount: config.validationCount, seed: config.seed)
+                let (train, validation) = try FashionMNIST.split(full, validationCount: config.validationCount, seed: config.seed)
                 trainer = try Trainer(config: config, directory: directory,
                                       train: train.prefix(config.trainLimit),
                                       validation: validation.prefix(config.validationLimit))

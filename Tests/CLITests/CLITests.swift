@@ -35,27 +35,35 @@ final class CLITests: XCTestCase, RunsFashion {
     }
 
     func testBadInputGivesOneLineErrors() throws {
-        try expectFailure(["train", "--recipe", "fastest"], mentioning: "unknown recipe 'fastest' (known: seed, fast, best, photo, shop, shop-tune)")
-        try expectFailure(["train", "--augment", "flip,twirl"], mentioning: "--augment: unknown item 'twirl'")
-        try expectFailure(["train", "--augment", "crop"], mentioning: "--augment: 'crop' needs a number")
-        try expectFailure(["train", "--optimizer", "rmsprop"], mentioning: "unknown optimizer 'rmsprop'")
-        try expectFailure(["train", "--schedule", "linear"], mentioning: "linear")
-        try expectFailure(["train", "--model", "alexnet"], mentioning: "unknown model 'alexnet'")
-        try expectFailure(["summary", "--model", "vgg99"], mentioning: "unknown model 'vgg99'")
-        try expectFailure(["train", "--epochs", "0"], mentioning: "--epochs must be at least 1")
-        try expectFailure(["train", "--batch-size", "-3"], mentioning: "--batch-size")
-        try expectFailure(["train", "--frobnicate"], mentioning: "Unknown option '--frobnicate'")
-        try expectFailure(["train", "--validation", "60000"], mentioning: "--validation must be from 0 to 59999 images")
-        try expectFailure(["train", "--validation", "0", "--patience", "3"], mentioning: "--patience needs validation images")
+        try expectUsageError(["train", "--recipe", "fastest"], mentioning: "unknown recipe 'fastest' (known: seed, fast, best, photo, shop, shop-tune)")
+        try expectUsageError(["train", "--augment", "flip,twirl"], mentioning: "--augment: unknown item 'twirl'")
+        try expectUsageError(["train", "--augment", "crop"], mentioning: "--augment: 'crop' needs a number")
+        try expectUsageError(["train", "--augment", "="], mentioning: "--augment: unknown item ''")
+        try expectUsageError(["train", "--augment", "flip=3"], mentioning: "--augment: 'flip=3': flip takes no value")
+        try expectUsageError(["train", "--augment", "crop=1e30"], mentioning: "crop padding must be a whole number")
+        try expectUsageError(["index", "build", "--bogus"], mentioning: "(see 'fashion index build --help')")
+        try expectUsageError(["nonsense"], mentioning: "(see 'fashion --help')")
+        let help = try run(["train", "--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("--augment"), help.stdout)
+        try expectUsageError(["train", "--optimizer", "rmsprop"], mentioning: "unknown optimizer 'rmsprop'")
+        try expectUsageError(["train", "--schedule", "linear"], mentioning: "linear")
+        try expectUsageError(["train", "--model", "alexnet"], mentioning: "unknown model 'alexnet'")
+        try expectUsageError(["summary", "--model", "vgg99"], mentioning: "unknown model 'vgg99'")
+        try expectUsageError(["train", "--epochs", "0"], mentioning: "--epochs must be at least 1")
+        try expectUsageError(["train", "--batch-size", "-3"], mentioning: "--batch-size")
+        try expectUsageError(["train", "--frobnicate"], mentioning: "Unknown option '--frobnicate'")
+        try expectUsageError(["train", "--validation", "60000"], mentioning: "--validation must be from 0 to 59999 images")
+        try expectUsageError(["train", "--validation", "0", "--patience", "3"], mentioning: "--patience needs validation images")
         try expectFailure(["evaluate", "--weights", "/nonexistent/model.safetensors"], mentioning: "file not found")
-        try expectFailure(["evaluate", "--weights", "/nonexistent/model.safetensors", "--tta-shift"], mentioning: "--tta-shift needs --tta")
+        try expectUsageError(["evaluate", "--weights", "/nonexistent/model.safetensors", "--tta-shift"], mentioning: "--tta-shift needs --tta")
         let directory = try TestSupport.temporaryDirectory()
         let garbage = directory.appendingPathComponent("garbage.safetensors")
         try Data("not a checkpoint at all".utf8).write(to: garbage)
         try expectFailure(["evaluate", "--weights", garbage.path], mentioning: "header length")
         try expectFailure(["train", "--data", directory.path, "--out", directory.appendingPathComponent("run").path],
                           mentioning: "dataset-fashion-mnist")
-        try expectFailure(["evaluate", "--weights", garbage.path, "--split", "holdout"], mentioning: "holdout")
+        try expectUsageError(["evaluate", "--weights", garbage.path, "--split", "holdout"], mentioning: "holdout")
     }
 
     /// --validation 0 trains on all 60,000 images; the weights then refuse to be scored on the validation split.
@@ -136,7 +144,7 @@ final class CLITests: XCTestCase, RunsFashion {
             }
         }
         try expectFailure(["show", "--index", "10000", "--out", shown.path], mentioning: "--index 10000 is out of range")
-        try expectFailure(["grid", "--weights", weights, "--count", "0"], mentioning: "--count must be between 1 and 1000")
+        try expectUsageError(["grid", "--weights", weights, "--count", "0"], mentioning: "--count must be between 1 and 1000")
         try expectFailure(["report", "--run", run.appendingPathComponent("nope").path], mentioning: "no such run directory")
     }
 }

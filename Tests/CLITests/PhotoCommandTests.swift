@@ -42,7 +42,7 @@ final class PhotoCommandTests: XCTestCase, RunsFashion {
         XCTAssertEqual(mixed.status, 1)
         XCTAssertEqual(mixed.stdout.split(separator: "\n").count, 1, "the good photo is still classified")
         XCTAssertTrue(mixed.stderr.hasPrefix("Error: ") && mixed.stderr.contains("GIF files are not supported"), mixed.stderr)
-        try expectFailure(["classify", "--weights", weights, "--top", "0", paths[0]], mentioning: "--top must be at least 1")
+        try expectUsageError(["classify", "--weights", weights, "--top", "0", paths[0]], mentioning: "--top must be at least 1")
         try expectFailure(["classify", "--weights", "/nonexistent.safetensors", paths[0]], mentioning: "file not found")
         let short = try TestSupport.temporaryDirectory().appendingPathComponent("short.safetensors")
         try ModelCheckpoint.save(Models.seedCNN(seed: 2), architecture: "seed-cnn", classNames: ["a", "b", "c"], to: short)
@@ -142,8 +142,8 @@ final class PhotoCommandTests: XCTestCase, RunsFashion {
         try expectFailure(["evaluate", "--weights", weights, "--images", directory.appendingPathComponent("nope").path], mentioning: "no such folder")
         try "shoes,Boots\n".write(to: map, atomically: true, encoding: .utf8)
         try expectFailure(["evaluate", "--weights", weights, "--images", root.path, "--class-map", map.path], mentioning: "'Boots'")
-        try expectFailure(["calibrate", "--weights", weights], mentioning: "--split val or --images")
-        try expectFailure(["evaluate", "--weights", weights, "--subset", "val"], mentioning: "need --images")
+        try expectUsageError(["calibrate", "--weights", weights], mentioning: "--split val or --images")
+        try expectUsageError(["evaluate", "--weights", weights, "--subset", "val"], mentioning: "need --images")
     }
 
     func testPreprocessDrawsTheSteps() throws {
@@ -155,6 +155,6 @@ final class PhotoCommandTests: XCTestCase, RunsFashion {
         XCTAssertTrue(result.stdout.contains("4 rows"), result.stdout)
         XCTAssertEqual(Array([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))).prefix(4)), [0x89, 0x50, 0x4E, 0x47])
         try expectFailure(["preprocess", images.appendingPathComponent("image.gif").path, "--out", out], mentioning: "GIF")
-        try expectFailure(["preprocess", images.appendingPathComponent("rgb.png").path, "--method", "magic"], mentioning: "--method")
+        try expectUsageError(["preprocess", images.appendingPathComponent("rgb.png").path, "--method", "magic"], mentioning: "--method")
     }
 }

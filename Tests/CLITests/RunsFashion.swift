@@ -34,12 +34,21 @@ extension RunsFashion {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// A failed run: non-zero status and a one-line error that mentions `text`.
-    func expectFailure(_ arguments: [String], mentioning text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// A refused run under the exit-status contract: `status` (1: an input does not fit; 64: the
+    /// command line is wrong) and exactly one line on stderr, `Error: …`, that mentions `text`.
+    func expectFailure(_ arguments: [String], mentioning text: String, status: Int32 = 1,
+                       file: StaticString = #filePath, line: UInt = #line) throws {
         let result = try run(arguments)
-        XCTAssertNotEqual(result.status, 0, file: file, line: line)
-        let message = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-        XCTAssertTrue(message.contains(text), "stderr '\(message)' should mention '\(text)'", file: file, line: line)
-        XCTAssertFalse(message.contains("Fatal error") || message.contains("Stack dump"), "crashed: \(message)", file: file, line: line)
+        XCTAssertEqual(result.status, status, "exit status of \(arguments.joined(separator: " ")): \(result.stderr)", file: file, line: line)
+        let lines = result.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "one line on stderr: '\(result.stderr)'", file: file, line: line)
+        XCTAssertTrue(result.stderr.hasPrefix("Error: "), "stderr '\(result.stderr)' starts with 'Error: '", file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(text), "stderr '\(result.stderr)' should mention '\(text)'", file: file, line: line)
+    }
+
+    /// A command line refused before anything is read (exit status 64, one `Error:` line naming the help).
+    func expectUsageError(_ arguments: [String], mentioning text: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try expectFailure(arguments, mentioning: text, status: 64, file: file, line: line)
+        XCTAssertTrue(try run(arguments).stderr.contains("--help')"), "names the help", file: file, line: line)
     }
 }

@@ -80,8 +80,8 @@ final class ShopCommandTests: XCTestCase, RunsFashion {
                           mentioning: "none of the layers of the --from weights (resnet20")
         try expectFailure(["train"] + common + ["--from", weights, "--freeze", "layer9", "--out", root.appendingPathComponent("r4").path],
                           mentioning: "--freeze 'layer9' names no layer")
-        try expectFailure(["train", "--input-size", "32"], mentioning: "--input-size, --channels, --preprocessing and --balance need --images")
-        try expectFailure(["train", "--freeze", "conv1"], mentioning: "--freeze and --from-lr-scale apply to layers loaded with --from")
+        try expectUsageError(["train", "--input-size", "32"], mentioning: "--input-size, --channels, --preprocessing and --balance need --images")
+        try expectUsageError(["train", "--freeze", "conv1"], mentioning: "--freeze and --from-lr-scale apply to layers loaded with --from")
         try expectFailure(["train"] + common + ["--validation", "2.5", "--out", root.appendingPathComponent("r5").path],
                           mentioning: "must be a whole number")
         try expectFailure(["train", "--images", root.appendingPathComponent("nowhere").path], mentioning: "no such folder")

@@ -92,7 +92,7 @@ final class SimilarityCommandTests: XCTestCase, RunsFashion {
         XCTAssertTrue(mixed.stderr.hasPrefix("Error: ") && mixed.stderr.contains("notes.jpg"), mixed.stderr)
 
         // Refusals, one line each.
-        try expectFailure(["similar", "--index", index, "--split", "test", "--limit", "1", "--k", "0"], mentioning: "--k must be at least 1")
+        try expectUsageError(["similar", "--index", index, "--split", "test", "--limit", "1", "--k", "0"], mentioning: "--k must be at least 1")
         try expectFailure(["similar", "--index", index, "--split", "test", "--limit", "1", "--k", "5000"], mentioning: "more than the 203 items")
         try expectFailure(["similar", "--index", directory.appendingPathComponent("none.index").path, "--split", "test"],
                           mentioning: "no such index file")
@@ -109,8 +109,8 @@ final class SimilarityCommandTests: XCTestCase, RunsFashion {
         XCTAssertEqual(try run(["index", "build", "--pixels", "--split", "train", "--limit", "50", "--out", pixels]).status, 0)
         try expectFailure(["duplicates", "--index", index, "--against", pixels], mentioning: "different embeddings")
         try expectFailure(["similar", "--index", pixels, "--split", "test", "--limit", "1", "--same-label"], mentioning: "without predicted classes")
-        try expectFailure(["index", "build", "--split", "test", "--out", pixels], mentioning: "give --weights W or --pixels")
-        try expectFailure(["index", "remove", "--index", index], mentioning: "Missing expected argument '<ids> ...'")
+        try expectUsageError(["index", "build", "--split", "test", "--out", pixels], mentioning: "give --weights W or --pixels")
+        try expectUsageError(["index", "remove", "--index", index], mentioning: "Missing expected argument '<ids> ...'")
         let unchanged = try run(["index", "info", "--index", index])
         XCTAssertTrue(unchanged.stdout.contains("items: 203"), "refused changes leave the index as it was")
     }

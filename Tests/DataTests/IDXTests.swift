@@ -134,19 +134,42 @@ final class IDXTests: XCTestCase {
         }
     }
 
+    func testHugeDeclaredSizesAndGzipBombsAreRefused() throws {
+        // 2³²−1 × 2³²−1 × 2³²−1 overflows a 64-bit count.
+        expectError(try write("huge", idx([0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], [1, 2, 3])), rank: 3,
+                    containing: "more than any file can hold")
+        expectError(try write("big", idx([0xFFFF_FFFF, 0xFFFF, 2], [1, 2, 3])), rank: 3, containing: "truncated: header promises")
+        // 1.1 GiB of zeros compress to about 1 MiB: refused once the limit is passed, not inflated in full.
+        let zeros = directory.appendingPathComponent("zeros.gz")
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/bin/sh")
+        make.arguments = ["-c", "head -c \(IDX.maximumBytes + (100 << 20)) /dev/zero | gzip -1 > '\(zeros.path)'"]
+        try make.run()
+        make.waitUntilExit()
+        expectError(zeros, rank: 3, containing: "inflates to more than 1024 MiB")
+    }
+
+    func testTooFewImagesForTheValidationSplitIsAnError() {
+        let set = ImageSet(pixels: [UInt8](repeating: 0, count: 50 * 784), labels: Array(repeating: 0, count: 50), height: 28, width: 28)
+        XCTAssertThrowsError(try FashionMNIST.split(set, seed: 1)) {
+            XCTAssertTrue("\($0)".contains("50 are too few to hold out 10000 for validation"), "\($0)")
+        }
+        XCTAssertEqual(try FashionMNIST.split(set, validationCount: 49, seed: 1).train.count, 1)
+    }
+
     func testMissingDatasetSaysHowToInstallIt() {
         XCTAssertThrowsError(try FashionMNIST.load(.train, from: directory)) {
             XCTAssertTrue("\($0)".contains("dataset-fashion-mnist"), "\($0)")
         }
     }
 
-    func testSplitIsSeededDisjointAndComplete() {
+    func testSplitIsSeededDisjointAndComplete() throws {
         let n = 100
         let set = ImageSet(pixels: (0..<n * 784).map { UInt8(($0 / 784) % 256) }, labels: (0..<n).map { $0 % 10 },
                            height: 28, width: 28)
-        let a = FashionMNIST.split(set, validationCount: 20, seed: 1)
-        let b = FashionMNIST.split(set, validationCount: 20, seed: 1)
-        let c = FashionMNIST.split(set, validationCount: 20, seed: 2)
+        let a = try FashionMNIST.split(set, validationCount: 20, seed: 1)
+        let b = try FashionMNIST.split(set, validationCount: 20, seed: 1)
+        let c = try FashionMNIST.split(set, validationCount: 20, seed: 2)
         XCTAssertEqual(a.train.count, 80)
         XCTAssertEqual(a.validation.count, 20)
         XCTAssertEqual(a.validation.pixels, b.validation.pixels, "same seed, same split")

@@ -20,7 +20,7 @@ final class RunReportTests: XCTestCase {
         config.epochs = 2
         config.trainLimit = 300
         config.validationLimit = 200
-        let (train, validation) = FashionMNIST.split(try FashionMNIST.load(.train, from: data), seed: config.seed)
+        let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: data), seed: config.seed)
         let trainer = try Trainer(config: config, directory: directory, train: train.prefix(300),
                                   validation: validation.prefix(200))
         trainer.log = { _ in }
@@ -96,7 +96,7 @@ final class RunReportTests: XCTestCase {
         var config = try Recipes.named("fast").config
         config.model = "resnet20"
         config.epochs = 1
-        let (train, validation) = FashionMNIST.split(try FashionMNIST.load(.train, from: data), seed: config.seed)
+        let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: data), seed: config.seed)
         let trainer = try Trainer(config: config, directory: directory, train: train.prefix(256), validation: validation.prefix(128))
         trainer.log = { _ in }
         try trainer.run()
@@ -120,7 +120,7 @@ final class RunReportTests: XCTestCase {
         config.epochs = 2
         config.validationCount = 0
         config.trainLimit = 256
-        let (train, validation) = FashionMNIST.split(try FashionMNIST.load(.train, from: data), validationCount: 0, seed: config.seed)
+        let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: data), validationCount: 0, seed: config.seed)
         XCTAssertEqual([train.count, validation.count], [60_000, 0])
         let trainer = try Trainer(config: config, directory: directory, train: train.prefix(256), validation: validation)
         trainer.log = { _ in }

@@ -17,7 +17,7 @@ final class TrainerTests: XCTestCase {
         guard let directory = TestSupport.datasetDirectory() else {
             throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
         }
-        let split = FashionMNIST.split(try FashionMNIST.load(.train, from: directory), seed: 1)
+        let split = try FashionMNIST.split(try FashionMNIST.load(.train, from: directory), seed: 1)
         Self.cached = split
         return split
     }
