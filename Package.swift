@@ -28,6 +28,8 @@ let package = Package(
     products: [
         .executable(name: "fashion", targets: ["fashion"]),
         .library(name: "FashionKit", targets: ["Tensor", "NN", "Data", "Models", "Checkpoint", "Training"]),
+        // The fuzz targets, for the libFuzzer build in Fuzz/.
+        .library(name: "FashionFuzzing", targets: ["Fuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -103,6 +105,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // MARK: Fuzzing
+        // Every parser of outside data as a fuzz target (bytes in, parse or throw): built with
+        // libFuzzer by Fuzz/Package.swift (scripts/fuzz.sh), replayed over the seed corpora by the tests.
+        .target(name: "Fuzzing", dependencies: ["Data", "Checkpoint", "Training", "Decoding", "Preprocessing", "Inference",
+                                                "Similarity", "ApproximateSearch", "Report", "Imaging"]),
+
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Checkpoint", "Imaging"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
@@ -119,6 +127,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
         .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "PhotoDataset", "TestSupport"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
     ],
     // Swift 5 mode: kernels share raw buffers across threads by design (see parallelFor).

@@ -63,8 +63,13 @@ public struct ModelCheckpoint {
     /// without one (such as a plain `safetensors.torch.save_file` of a PyTorch state dict).
     public static func load(_ url: URL, architecture override: String? = nil,
                             defaultClassNames: [String]) throws -> ModelCheckpoint {
-        let file = try SafeTensors.read(url)
-        func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(file: url.path, problem: problem) }
+        try load(SafeTensors.read(url), file: url.path, architecture: override, defaultClassNames: defaultClassNames)
+    }
+
+    /// `load(_:architecture:defaultClassNames:)` on a file already parsed; `path` names it in errors.
+    public static func load(_ file: SafeTensors, file path: String, architecture override: String? = nil,
+                            defaultClassNames: [String]) throws -> ModelCheckpoint {
+        func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(file: path, problem: problem) }
         if let (name, tensor) = file.raw.min(by: { $0.key < $1.key }) {
             throw fail("tensor '\(name)' has dtype \(tensor.dtype); checkpoints hold F32 tensors only")
         }

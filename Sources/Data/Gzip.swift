@@ -55,3 +55,9 @@ enum GzipError: Error {
 func isGzip(_ data: Data) -> Bool {
     data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b
 }
+
+/// gzip decompression for callers outside this module (the fuzz harnesses).
+public enum Gzip {
+    /// The inflated bytes of `compressed`; throws when it is corrupt, truncated or inflates past `limit` bytes.
+    public static func inflate(_ compressed: Data, limit: Int) throws -> Data { try gunzip(compressed, limit: limit) }
+}

@@ -33,10 +33,16 @@ public enum IDX {
         guard size <= maximumBytes else {
             throw DataError(file: name, problem: "is \(size >> 20) MiB, more than the \(maximumBytes >> 20) MiB an IDX file of images may hold")
         }
-        var data: Data
+        let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw DataError(file: name, problem: "cannot read (\(error.localizedDescription))")
         }
+        return try decode(data, rank: rank, file: name)
+    }
+
+    /// The bytes of an IDX file, gzip-compressed or not, expecting `rank` dimensions; `file` names them in errors.
+    public static func decode(_ data: Data, rank: Int, file name: String) throws -> IDXArray {
+        var data = data
         if isGzip(data) {
             do { data = try gunzip(data, limit: maximumBytes) } catch GzipError.truncated {
                 throw DataError(file: name, problem: "truncated gzip stream")

@@ -41,9 +41,19 @@ public struct LineChart {
     private var top: Double { 52 }
     private var bottom: Double { height - 48 }
 
+    /// The lines without the points that cannot be drawn: a diverged run's NaN or infinite loss,
+    /// or values too large to place (beyond ±10¹⁵).
+    var drawn: [Series] {
+        series.map { line in
+            var line = line
+            line.points = line.points.filter { abs($0.x) < 1e15 && abs($0.y) < 1e15 }
+            return line
+        }
+    }
+
     /// The x and y ranges shown: the data's, widened to whole tick steps.
     var ranges: (x: ClosedRange<Double>, y: ClosedRange<Double>, xStep: Double, yStep: Double) {
-        let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
+        let xs = drawn.flatMap { $0.points.map(\.x) }, ys = drawn.flatMap { $0.points.map(\.y) }
         let xTicks = niceTicks(xs.min() ?? 0, xs.max() ?? 1, integers: true)
         let yTicks = niceTicks(ys.min() ?? 0, ys.max() ?? 1, integers: false)
         return (xTicks.range, yTicks.range, xTicks.step, yTicks.step)
@@ -78,7 +88,7 @@ public struct LineChart {
         out += "<text x=\"\(fixed((left + right) / 2))\" y=\"\(fixed(height - 10))\" text-anchor=\"middle\" class=\"axis-label\">\(escapeMarkup(xLabel))</text>\n"
         out += "<text transform=\"translate(16 \(fixed((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\" class=\"axis-label\">\(escapeMarkup(yLabel))</text>\n"
         // The lines, their points and the legend.
-        for (index, s) in series.enumerated() {
+        for (index, s) in drawn.enumerated() {
             let points = s.points.map { position($0.x, $0.y) }
             out += "<g class=\"series\" data-name=\"\(escapeMarkup(s.name))\">"
             out += "<polyline fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\" points=\""
@@ -106,6 +116,7 @@ func niceTicks(_ low: Double, _ high: Double, integers: Bool) -> (range: ClosedR
         high += pad
     }
     let rough = (high - low) / 5
+    guard rough.isFinite, rough > 0 else { return (low...low + 1, 1) }
     let magnitude = pow(10, floor(log10(rough)))
     var step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
     if integers { step = max(1, step.rounded()) }

@@ -54,6 +54,10 @@ public struct History: Codable, Equatable {
             // Both validation fields are numbers, or both are empty (no validation images).
             let validation = (Double(fields[3]), Double(fields[4]))
             guard (validation.0 != nil && validation.1 != nil) || (fields[3].isEmpty && fields[4].isEmpty) else { throw malformed }
+            // Epochs count up from 1 (losses may be NaN: a run that diverged says so).
+            guard epoch == (records.last?.epoch ?? 0) + 1 else {
+                throw HistoryError(description: "history.csv line \(number + 2) is epoch \(epoch), expected \(((records.last?.epoch ?? 0) + 1))")
+            }
             records.append(EpochRecord(epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy,
                                        validationLoss: validation.0, validationAccuracy: validation.1, seconds: seconds))
         }

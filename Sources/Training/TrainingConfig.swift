@@ -77,13 +77,19 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     }
 
     /// The configuration saved in the run directory `directory`: nil when it holds no config.json,
-    /// an error when that file is not a training configuration.
+    /// an error when that file is not a valid training configuration.
     public static func saved(in directory: URL) throws -> TrainingConfig? {
         let url = directory.appendingPathComponent(RunFiles.config)
         guard let data = try? Data(contentsOf: url) else { return nil }
+        return try parse(data, file: url.path)
+    }
+
+    /// A config.json's bytes as a configuration whose settings are all usable (`file` names them in errors).
+    public static func parse(_ data: Data, file: String) throws -> TrainingConfig {
         guard let config = try? JSONDecoder().decode(TrainingConfig.self, from: data) else {
-            throw TrainingError(description: "\(url.path): not a training configuration")
+            throw TrainingError(description: "\(file): not a training configuration")
         }
+        do { try config.validate() } catch { throw TrainingError(description: "\(file): \(error)") }
         return config
     }
 

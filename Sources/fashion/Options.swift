@@ -86,43 +86,9 @@ struct UsageError: Error, CustomStringConvertible {
 }
 
 extension Augmentation {
-    /// Parses `--augment`: comma-separated `flip`, `crop=P`, `rotate=DEG`, `scale=S`, `erase=P`, `photo`
-    /// (the photo preset) and its parts `photo-crop=P` (`crop-area=A`: its smallest window), `tone=P`,
-    /// `blur=P`, `clutter=P`, `noise=S`, colour `jitter=S`, or `none`.
-    init(parsing text: String) throws {
-        self = .none
-        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            let (key, value) = (parts.first ?? "", parts.count > 1 ? parts[1] : nil)
-            func number() throws -> Float {
-                guard let value, let number = Float(value) else { throw ValidationError("--augment: '\(item)' needs a number, as in \(key)=2") }
-                return number
-            }
-            if ["none", "flip", "photo"].contains(key), value != nil {
-                throw ValidationError("--augment: '\(item)': \(key) takes no value")
-            }
-            switch key {
-            case "none": continue
-            case "flip": horizontalFlip = true
-            case "crop":
-                let p = try number()
-                guard p == p.rounded(), abs(p) <= 1000 else { throw ValidationError("--augment: crop padding must be a whole number of pixels up to 1000") }
-                cropPadding = Int(p)
-            case "rotate": maxRotationDegrees = try number()
-            case "scale": maxScale = try number()
-            case "erase": erasingProbability = try number()
-            case "photo": photo = .preset
-            case "photo-crop": photo.cropProbability = try number()
-            case "tone": photo.toneProbability = try number()
-            case "blur": photo.blurProbability = try number()
-            case "clutter": photo.clutterProbability = try number()
-            case "noise": photo.noise = try number()
-            case "jitter": photo.colourJitter = try number()
-            case "crop-area": photo.minimumCropArea = try number()
-            default: throw ValidationError("--augment: unknown item '\(key)' (known: flip, crop=P, rotate=DEG, scale=S, erase=P, photo, photo-crop=P, crop-area=A, tone=P, blur=P, clutter=P, noise=S, jitter=S, none)")
-            }
-        }
-        do { try validate() } catch { throw ValidationError("--augment: \(error)") }
+    /// `--augment`, parsed: a bad list is a usage error.
+    init(option text: String) throws {
+        do { try self.init(parsing: text) } catch { throw ValidationError("--augment: \(error)") }
     }
 }
 

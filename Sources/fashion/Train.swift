@@ -56,7 +56,7 @@ extension Fashion {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let valLimit, valLimit < 1 { throw ValidationError("--val-limit must be at least 1") }
             if let validation, !(validation >= 0 && validation.isFinite) { throw ValidationError("--validation must be 0 or more") }
-            if let augment { _ = try Augmentation(parsing: augment) }
+            if let augment { _ = try Augmentation(option: augment) }
         }
 
         /// The configuration: the recipe's (or the defaults), overridden by the options given.
@@ -79,7 +79,7 @@ extension Fashion {
             if let labelSmoothing { c.labelSmoothing = labelSmoothing }
             if let clipNorm { c.clipNorm = clipNorm }
             if let patience { c.earlyStoppingPatience = patience }
-            if let augment { c.augmentation = try Augmentation(parsing: augment) }
+            if let augment { c.augmentation = try Augmentation(option: augment) }
             if let images { c.images = images }
             if let validation {
                 if c.images != nil {

@@ -21,6 +21,17 @@ final class ChartTests: XCTestCase {
         XCTAssertGreaterThan(flat.range.upperBound, 0.5)
     }
 
+    /// A diverged run's NaN and infinite losses (and absurd values from a damaged history.csv) are
+    /// left out of the chart instead of stopping the report (found by fuzzing history.csv).
+    func testPointsThatCannotBeDrawnAreLeftOut() throws {
+        let values: [(x: Double, y: Double)] = [(1, 0.9), (2, .nan), (3, .infinity), (4, 8e571), (5, 0.3)]
+        let chart = LineChart(title: "Loss", xLabel: "epoch", yLabel: "loss", series: [.init(name: "train", color: "#000", points: values)])
+        let svg = try XMLElement.parse(Data(chart.svg.utf8))
+        XCTAssertEqual(svg.elements("circle").count, 2)
+        XCTAssertFalse(chart.svg.contains("nan") || chart.svg.contains("inf"), chart.svg)
+        XCTAssertEqual(niceTicks(-1e308, 1e308, integers: false).step, 1, "an infinite span falls back to one step")
+    }
+
     /// The polyline's pixels map back to the data through the axes the chart draws.
     func testPolylinePointsMapBackToTheData() throws {
         let values: [(x: Double, y: Double)] = [(1, 0.9), (2, 0.5), (3, 0.41), (4, 0.3)]

@@ -95,6 +95,11 @@ final class TrainerTests: XCTestCase {
         let csv = try String(contentsOf: run.directory.appendingPathComponent(RunFiles.history), encoding: .utf8)
         XCTAssertTrue(csv.split(separator: "\n")[1].contains(",,,"), csv)
         XCTAssertEqual(try History(csv: csv).best?.epoch, 2)
+        let header = History.header
+        XCTAssertThrowsError(try History(csv: header + "\n1,0.5,0.5,,,1\n3,0.5,0.5,,,1\n")) {
+            XCTAssertTrue("\($0)".contains("line 3 is epoch 3, expected 2"), "\($0)")
+        }
+        XCTAssertEqual(try History(csv: header + "\n1,nan,0.1,,,1\n").records.count, 1, "a diverged epoch is kept")
 
         config.earlyStoppingPatience = 2
         config.validationCount = 10_000  // valid settings, but handed no validation images

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Fuzzes every parser of outside data with libFuzzer and AddressSanitizer (see docs/FUZZING.md).
+#   bash scripts/fuzz.sh [SECONDS] [HARNESS …]     default: 30 s each, every harness
+# Each harness starts from the committed seeds in Fuzz/corpus/<name> and grows its own corpus in
+# .build/fuzz/corpus/<name> (kept between runs); an input that crashes, hangs (over 10 s) or
+# leaks is saved in .build/fuzz/findings/ and the script exits with status 1 after the others ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+shift || true
+harnesses=("$@")
+if [ ${#harnesses[@]} -eq 0 ]; then
+    harnesses=(idx gzip safetensors checkpoint config history image index graph tags classmap augment)
+fi
+(cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library 2>&1 \
+    | grep -v "ld.gold: warning" | tail -2)
+binary=Fuzz/.build/release/fuzz
+mkdir -p .build/fuzz/findings
+failed=()
+printf '%-12s %10s %8s %8s  %s\n' harness executions exec/s corpus result
+for name in "${harnesses[@]}"; do
+    corpus=.build/fuzz/corpus/$name
+    mkdir -p "$corpus"
+    log=.build/fuzz/$name.log
+    status=0
+    FASHION_FUZZ_TARGET=$name ASAN_OPTIONS=detect_leaks=0 "$binary" "$corpus" "Fuzz/corpus/$name" \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
+        -artifact_prefix=".build/fuzz/findings/$name-" -print_final_stats=1 >"$log" 2>&1 || status=$?
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+    size=$(find "$corpus" -type f | wc -l)
+    if [ "$status" -eq 0 ]; then result=ok; else result="FOUND (status $status, see $log)"; failed+=("$name"); fi
+    printf '%-12s %10s %8s %8s  %s\n' "$name" "$runs" "$rate" "$size" "$result"
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "Error: fuzzing found inputs that crash: ${failed[*]} (inputs in .build/fuzz/findings/)" >&2
+    exit 1
+fi
