@@ -43,7 +43,7 @@ struct WeightsOptions: ParsableArguments {
         }
         try requireFashionMNIST(checkpoint, weights: self.checkpoint.weights, for: "--split \(split.rawValue)")
         if split == .val, checkpoint.metadata[ModelCheckpoint.Key.validationImages] == "0" {
-            throw UsageError("--split val: \(self.checkpoint.weights) was trained on all 60,000 images, validation split included; use --split test")
+            throw UsageError("--split val: \(self.checkpoint.weights) was trained without a validation split (--validation 0); use --split test")
         }
         let splitSeed = seed ?? checkpoint.metadata[ModelCheckpoint.Key.seed].flatMap(UInt64.init) ?? 1
         // The images the weights were validated on: as many as their run held out (older files: 10,000).

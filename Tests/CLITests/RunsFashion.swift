@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// What a run of the `fashion` executable gave.
@@ -19,10 +20,15 @@ extension RunsFashion {
         return directory.appendingPathComponent("fashion")
     }
 
-    func run(_ arguments: [String]) throws -> CommandResult {
+    /// Runs `fashion` with `arguments`; the dataset it reads is the generated stand-in
+    /// (TinyFashionMNIST: 600 training, 300 test images) unless `--data` says otherwise.
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["FASHION_MNIST_DIR"] = try TinyFashionMNIST.directory().path
+        process.environment = environment.merging(extra) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -19,7 +19,6 @@ final class SimilarityCommandTests: XCTestCase, RunsFashion {
     }
 
     func testIndexSimilarAndDuplicatesOnDatasetImagesAndPhotos() throws {
-        guard TestSupport.datasetDirectory() != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
         let directory = try TestSupport.temporaryDirectory()
         let real = try checkpoint(directory, seed: 1)
         let index = directory.appendingPathComponent("test.index").path
@@ -116,7 +115,6 @@ final class SimilarityCommandTests: XCTestCase, RunsFashion {
     }
 
     func testApproximateIndexIsBuiltUsedAndKeptUpToDate() throws {
-        guard TestSupport.datasetDirectory() != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
         let directory = try TestSupport.temporaryDirectory()
         let weights = try checkpoint(directory, seed: 1)
         let index = directory.appendingPathComponent("a.index").path

@@ -12,20 +12,18 @@ final class RunReportTests: XCTestCase {
 
     func tinyRun() throws -> (directory: URL, test: ImageSet) {
         if let run = Self.run { return run }
-        guard let data = TestSupport.datasetDirectory() else {
-            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
-        }
+        let data = try TinyFashionMNIST.directory()
         let directory = try TestSupport.temporaryDirectory("report-run")
         var config = TrainingConfig()
         config.epochs = 2
         config.trainLimit = 300
         config.validationLimit = 200
-        let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: data), seed: config.seed)
+        let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: data), validationCount: 200, seed: config.seed)
         let trainer = try Trainer(config: config, directory: directory, train: train.prefix(300),
                                   validation: validation.prefix(200))
         trainer.log = { _ in }
         try trainer.run()
-        let test = try FashionMNIST.load(.test, from: data).prefix(500)
+        let test = try FashionMNIST.load(.test, from: data)
         Self.run = (directory, test)
         return (directory, test)
     }
@@ -91,12 +89,12 @@ final class RunReportTests: XCTestCase {
 
     /// The report works for the other architectures too: a ResNet with batch norm, trained with a recipe's settings.
     func testReportOfAResNetRun() throws {
-        guard let data = TestSupport.datasetDirectory() else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let data = try TinyFashionMNIST.directory()
         let directory = try TestSupport.temporaryDirectory("resnet-run")
         var config = try Recipes.named("fast").config
         config.model = "resnet20"
         config.epochs = 1
-        let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: data), seed: config.seed)
+        let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: data), validationCount: 200, seed: config.seed)
         let trainer = try Trainer(config: config, directory: directory, train: train.prefix(256), validation: validation.prefix(128))
         trainer.log = { _ in }
         try trainer.run()
@@ -114,14 +112,14 @@ final class RunReportTests: XCTestCase {
 
     /// A run on all 60,000 images (no validation): training curves only, and the report says so.
     func testReportOfARunWithoutValidation() throws {
-        guard let data = TestSupport.datasetDirectory() else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let data = try TinyFashionMNIST.directory()
         let directory = try TestSupport.temporaryDirectory("unvalidated-run")
         var config = TrainingConfig()
         config.epochs = 2
         config.validationCount = 0
         config.trainLimit = 256
         let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: data), validationCount: 0, seed: config.seed)
-        XCTAssertEqual([train.count, validation.count], [60_000, 0])
+        XCTAssertEqual([train.count, validation.count], [TinyFashionMNIST.trainCount, 0])
         let trainer = try Trainer(config: config, directory: directory, train: train.prefix(256), validation: validation)
         trainer.log = { _ in }
         try trainer.run()

@@ -1,6 +1,7 @@
 import Checkpoint
 import Foundation
 import Tensor
+import XCTest
 
 /// Paths and comparisons shared by the test targets.
 public enum TestSupport {
@@ -34,15 +35,25 @@ public enum TestSupport {
         return url
     }
 
-    /// The Fashion-MNIST directory, or nil (with a note on stderr) when the dataset is not installed.
-    public static func datasetDirectory() -> URL? {
+    /// The real Fashion-MNIST directory (Debian's dataset-fashion-mnist or $FASHION_MNIST_DIR), for
+    /// the few tests that need the real images; nil, with the test failing rather than silently
+    /// skipped, when it is not installed (set FASHION_ALLOW_MISSING_DATASET=1 to skip instead).
+    public static func realDatasetDirectory(file: StaticString = #filePath, line: UInt = #line) throws -> URL {
         let path = ProcessInfo.processInfo.environment["FASHION_MNIST_DIR"] ?? "/usr/share/datasets/fashion-mnist"
         if FileManager.default.fileExists(atPath: path + "/train-images-idx3-ubyte.gz")
             || FileManager.default.fileExists(atPath: path + "/train-images-idx3-ubyte") {
             return URL(fileURLWithPath: path)
         }
-        FileHandle.standardError.write(Data("Fashion-MNIST not found in \(path): install dataset-fashion-mnist; skipping\n".utf8))
-        return nil
+        let message = "Fashion-MNIST not found in \(path): install dataset-fashion-mnist (bash scripts/setup.sh)"
+        if ProcessInfo.processInfo.environment["FASHION_ALLOW_MISSING_DATASET"] == "1" { throw XCTSkip(message) }
+        XCTFail(message, file: file, line: line)
+        throw MissingDataset(description: message)
+    }
+
+    /// The real dataset is needed and not installed.
+    public struct MissingDataset: Error, CustomStringConvertible {
+        /// What to install.
+        public var description: String
     }
 }
 

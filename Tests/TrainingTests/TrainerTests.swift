@@ -12,12 +12,10 @@ import XCTest
 final class TrainerTests: XCTestCase {
     static var cached: (train: ImageSet, validation: ImageSet)?
 
+    /// The generated stand-in's 600 training images, 500 / 100.
     func data() throws -> (train: ImageSet, validation: ImageSet) {
         if let cached = Self.cached { return cached }
-        guard let directory = TestSupport.datasetDirectory() else {
-            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
-        }
-        let split = try FashionMNIST.split(try FashionMNIST.load(.train, from: directory), seed: 1)
+        let split = try FashionMNIST.split(try FashionMNIST.load(.train, from: TinyFashionMNIST.directory()), validationCount: 100, seed: 1)
         Self.cached = split
         return split
     }
@@ -29,10 +27,13 @@ final class TrainerTests: XCTestCase {
         return trainer
     }
 
+    /// The one training test on the real Fashion-MNIST images.
     func testSeedCNNLearnsInOneEpochOn5000Images() throws {
         var config = TrainingConfig()
         config.epochs = 1
-        let run = try trainer(config, try TestSupport.temporaryDirectory(), train: 5_000, validation: 1_000)
+        let (train, validation) = try FashionMNIST.split(try FashionMNIST.load(.train, from: TestSupport.realDatasetDirectory()), seed: 1)
+        let run = try Trainer(config: config, directory: try TestSupport.temporaryDirectory(), train: train.prefix(5_000), validation: validation.prefix(1_000))
+        run.log = { _ in }
         try run.run()
         let accuracy = try XCTUnwrap(run.history.records.last?.validationAccuracy)
         print("seed-cnn, 5,000 images, 1 epoch: validation accuracy \(accuracy) on 1,000 images")
@@ -42,7 +43,7 @@ final class TrainerTests: XCTestCase {
     func testResumeContinuesExactlyWhereTheRunStopped() throws {
         var config = TrainingConfig()
         config.epochs = 2
-        try checkResume(config, train: 640, steps: 20)
+        try checkResume(config, train: 384, steps: 12)
     }
 
     /// The same with everything a recipe adds: batch norm (running statistics), SGD with
