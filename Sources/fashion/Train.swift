@@ -120,9 +120,22 @@ extension Fashion {
         func run() throws {
             var config: TrainingConfig
             let directory: URL
+            // One process per run directory; what a killed one left half-written is deleted.
+            var lock: DirectoryLock?
+            defer { lock?.release() }
+            func claim(_ directory: URL) throws {
+                lock = try DirectoryLock(directory, for: "fashion train")
+                for name in AtomicFile.removeLeftovers(in: directory) {
+                    print("removed \(directory.appendingPathComponent(name).relativePath), left half-written by a killed run")
+                }
+            }
             if resume {
                 guard let out else { throw ValidationError("--resume needs --out, the run directory to continue") }
                 directory = URL(fileURLWithPath: out)
+                guard FileManager.default.fileExists(atPath: directory.path) else {
+                    throw TrainingError(description: "\(directory.relativePath): no such run directory to resume")
+                }
+                try claim(directory)
                 guard let saved = (try? TrainingConfig.saved(in: directory)) ?? nil else {
                     throw TrainingError(description: "\(directory.appendingPathComponent(RunFiles.config).path): no readable config.json to resume from")
                 }
@@ -131,6 +144,7 @@ extension Fashion {
             } else {
                 config = try makeConfig()
                 directory = URL(fileURLWithPath: out ?? "runs/\(recipe ?? config.model)")
+                try claim(directory)
                 if FileManager.default.fileExists(atPath: directory.appendingPathComponent(RunFiles.last).path) {
                     throw TrainingError(description: "\(directory.relativePath) already holds a run; pass --resume to continue it or choose another --out")
                 }
