@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // The package reads in the order the data flows:
-// system libraries → tensors and kernels → layers → data → pictures (decoding, preprocessing) →
+// system libraries → kernels and tensors → layers → data → pictures (decoding, preprocessing) →
 // models → checkpoints → photo datasets → inference → similarity → training → reports → CLI.
 import Foundation
 import PackageDescription
@@ -51,20 +51,22 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("openblas"), .linkedLibrary("gomp")]),
 
         // MARK: Engine
-        // Float32 NCHW tensors and the kernels that compute on them (the only unsafe code).
-        // Always optimised (-Ounchecked, also in debug builds, so `swift test` runs at speed):
-        // its preconditions are not checked, so callers validate shapes before they get here.
-        // -O instead measured 3–10% slower in `fashion bench`.
-        .target(name: "Tensor", dependencies: [
+        // The loops that compute on raw Float32 buffers: matrix products (BLAS), convolutions
+        // (oneDNN or im2col), pooling, normalisation, optimiser updates, threads. The only unsafe code,
+        // and the only target built -Ounchecked (also in debug builds, so `swift test` runs at
+        // speed): its callers check shapes and counts before they get here.
+        .target(name: "Kernels", dependencies: [
             .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             .target(name: "CMalloc", condition: .when(platforms: [.linux])),
         ] + (useDNNL ? [.target(name: "CDNNL", condition: .when(platforms: [.linux]))] : []), swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Float32 NCHW tensors (shape and elements, preconditions checked) and seeded random numbers.
+        .target(name: "Tensor"),
         // Layers with explicit forward and backward passes, losses, optimisers.
-        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "NN", dependencies: ["Tensor", "Kernels"]),
 
         // MARK: Data, models, checkpoints
         // IDX/gzip readers, the Fashion-MNIST split and batches.
-        .target(name: "Data", dependencies: ["Tensor", "CZlib"]),
+        .target(name: "Data", dependencies: ["Tensor", "Kernels", "CZlib"]),
         // Named architectures built from NN layers.
         .target(name: "Models", dependencies: ["NN"]),
         // safetensors reading and writing, atomic files, SHA-256 of files (OpenSSL's libcrypto).
@@ -94,13 +96,13 @@ let package = Package(
         .target(name: "ApproximateSearch", dependencies: ["CFaiss"]),
         // More like this: catalogue indexes of unit embeddings (a safetensors file), exact cosine
         // search, duplicates and retrieval quality.
-        .target(name: "Similarity", dependencies: ["Tensor", "NN", "Data", "Checkpoint", "Decoding", "Preprocessing", "Inference",
+        .target(name: "Similarity", dependencies: ["Tensor", "Kernels", "NN", "Data", "Checkpoint", "Decoding", "Preprocessing", "Inference",
                                               "ApproximateSearch"]),
 
         // MARK: Training and the command-line program
-        .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference"]),
+        .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference", "Kernels"]),
         .executableTarget(name: "fashion", dependencies: [
-            "Training", "Inference", "Models", "Data", "Checkpoint", "Tensor", "Imaging", "Decoding",
+            "Training", "Inference", "Models", "Data", "Checkpoint", "Tensor", "Kernels", "Imaging", "Decoding",
             "Preprocessing", "Report", "Similarity", "ApproximateSearch", "PhotoDataset",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -113,9 +115,9 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Checkpoint", "Imaging"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "TestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["Kernels", "Data", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Data", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

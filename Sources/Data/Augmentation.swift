@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Tensor
 
 // Shapes: images are [n, C, H, W]; every channel of an image gets the same change.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import Kernels
 
 /// `transform` applied to every element on `Threads.count` threads (results in input order); each
 /// thread takes every `Threads.count`-th element, so slow and fast items spread evenly.

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Tensor
 
 // Shapes: images are [n, C, H, W] with values in [0, 1], garment light on a black background (as

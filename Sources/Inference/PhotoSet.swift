@@ -4,7 +4,6 @@ import Foundation
 import Models
 import NN
 import Preprocessing
-import Tensor
 
 /// A folder of labelled photos (one sub-folder per class), decoded and preprocessed into model inputs.
 public struct LabelledPhotos {

@@ -1,5 +1,4 @@
 import NN
-import Tensor
 
 /// The named architectures the program can build, train and load.
 public enum Models {

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// Rectified linear unit, elementwise: y = max(x, 0).

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// Average pooling over square windows of NCHW input (no padding, floor output size), as

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// Batch normalisation over the channels of NCHW input, as PyTorch's `BatchNorm2d`:

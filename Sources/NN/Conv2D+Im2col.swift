@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 // The portable convolution path: im2col + one GEMM per chunk of images,

@@ -1,4 +1,5 @@
 #if canImport(CDNNL)
+import Kernels
 import Tensor
 
 // The oneDNN convolution path (Tensor/DNNL.swift holds the primitives).

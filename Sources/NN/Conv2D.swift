@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// How a convolution or pooling window treats the border.

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// Fully connected layer: y = x · weightᵀ + bias, with `weight` [out, in] as in PyTorch's `Linear`.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import Kernels
 
 /// Rescales the gradients of `parameters` so that their global L2 norm is at most `maxNorm`, as
 /// PyTorch's `torch.nn.utils.clip_grad_norm_` (norm type 2) does, and returns the norm before

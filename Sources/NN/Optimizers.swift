@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Tensor
 
 /// Updates parameters from their accumulated gradients; its state is keyed by parameter name

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// Max pooling over square windows of NCHW input (floor output size; padded cells never win).

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// A residual block: y = ReLU(body(x) + shortcut(x)), with the identity as the default

@@ -1,5 +1,6 @@
 import Data
 import Inference
+import Kernels
 import Tensor
 
 /// How well nearest neighbours share the query's class: precision@k (per class and overall) and

@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// An item found by search and how similar it is.

@@ -4,6 +4,7 @@ import Foundation
 import Inference
 import Models
 import NN
+import Kernels
 import Tensor
 
 /// Timings of training steps, inference and memory for one model on this machine.

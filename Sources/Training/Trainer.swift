@@ -5,6 +5,7 @@ import Inference
 import Models
 import NN
 import Preprocessing
+import Kernels
 import Tensor
 
 /// What a training run writes into its directory.

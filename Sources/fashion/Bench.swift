@@ -2,7 +2,7 @@ import ArgumentParser
 import Data
 import Foundation
 import Models
-import Tensor
+import Kernels
 import Training
 
 extension Fashion {

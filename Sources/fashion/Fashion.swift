@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Tensor
+import Kernels
 
 /// The `fashion` command: train, evaluate and inspect clothing classifiers.
 @main

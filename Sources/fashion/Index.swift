@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ApproximateSearch
 import Similarity
-import Tensor
+import Kernels
 
 extension Fashion {
     /// `fashion embed`: unit embeddings of photos or dataset images, written as a catalogue file.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ApproximateSearch
 import Similarity
-import Tensor
+import Kernels
 import Training
 
 extension Fashion.Index {

@@ -5,7 +5,7 @@ import Foundation
 import Imaging
 import Inference
 import Models
-import Tensor
+import Kernels
 import Training
 
 /// How many threads to compute with.

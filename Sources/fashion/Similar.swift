@@ -7,7 +7,7 @@ import Inference
 import Report
 import Similarity
 import ApproximateSearch
-import Tensor
+import Kernels
 
 extension Fashion {
     /// `fashion similar`: the catalogue items most like each query.

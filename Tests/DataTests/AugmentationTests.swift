@@ -1,5 +1,6 @@
 @testable import Data
 import Foundation
+import Kernels
 import Tensor
 import XCTest
 

@@ -1,4 +1,5 @@
 @testable import NN
+import Kernels
 import Tensor
 import TestSupport
 import XCTest

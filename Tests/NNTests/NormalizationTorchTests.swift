@@ -1,3 +1,4 @@
+import Kernels
 import NN
 import Tensor
 import TestSupport
