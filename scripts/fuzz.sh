@@ -12,8 +12,14 @@ harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
     harnesses=(idx gzip safetensors checkpoint config history image index graph tags classmap augment)
 fi
-(cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library 2>&1 \
-    | grep -v "ld.gold: warning" | tail -2)
+# Always from clean: an incremental rebuild of the sanitized build was seen to drop the coverage
+# instrumentation of the changed modules (the fuzzer then runs blind; checked below too).
+# FUZZ_NO_BUILD=1 reuses the last build (e.g. for a second run in parallel).
+if [ "${FUZZ_NO_BUILD:-}" != 1 ]; then
+    rm -rf Fuzz/.build/release Fuzz/.build/x86_64-unknown-linux-gnu/release
+    (cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library 2>&1 \
+        | grep -v "ld.gold: warning" | tail -2)
+fi
 binary=Fuzz/.build/release/fuzz
 mkdir -p .build/fuzz/findings
 failed=()
@@ -23,16 +29,18 @@ for name in "${harnesses[@]}"; do
     mkdir -p "$corpus"
     log=.build/fuzz/$name.log
     status=0
-    FASHION_FUZZ_TARGET=$name ASAN_OPTIONS=detect_leaks=0 "$binary" "$corpus" "Fuzz/corpus/$name" \
+    FASHION_FUZZ_TARGET=$name ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no "$binary" "$corpus" "Fuzz/corpus/$name" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
         -artifact_prefix=".build/fuzz/findings/$name-" -print_final_stats=1 >"$log" 2>&1 || status=$?
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
     rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
     size=$(find "$corpus" -type f | wc -l)
-    if [ "$status" -eq 0 ]; then result=ok; else result="FOUND (status $status, see $log)"; failed+=("$name"); fi
+    if grep -q "Is the code instrumented for coverage" "$log"; then
+        result="NOT INSTRUMENTED (no coverage feedback; see $log)"; failed+=("$name")
+    elif [ "$status" -eq 0 ]; then result=ok; else result="FOUND (status $status, see $log)"; failed+=("$name"); fi
     printf '%-12s %10s %8s %8s  %s\n' "$name" "$runs" "$rate" "$size" "$result"
 done
 if [ ${#failed[@]} -gt 0 ]; then
-    echo "Error: fuzzing found inputs that crash: ${failed[*]} (inputs in .build/fuzz/findings/)" >&2
+    echo "Error: fuzzing failed for: ${failed[*]} (crashing inputs in .build/fuzz/findings/)" >&2
     exit 1
 fi

@@ -87,6 +87,11 @@ public final class Trainer {
         do { model = try Models.named(config.model).make(geometry, seed: config.seed) } catch {
             throw TrainingError(description: "\(error)")
         }
+        // Batch norm cannot normalise a batch of one image (at a 1×1 map, as PyTorch also refuses).
+        usesBatchStatistics = !model.buffers.isEmpty
+        if usesBatchStatistics && (config.batchSize < 2 || train.count < 2) {
+            throw TrainingError(description: "\(config.model) has batch norm, which needs batches of at least 2 images (--batch-size and the training images)")
+        }
         optimizer = config.makeOptimizer()
         schedule = config.learningRateSchedule
         let counts = train.classCounts(classes: classNames.count)
@@ -115,8 +120,16 @@ public final class Trainer {
         }
     }
 
+    /// True for models with batch norm: an epoch's last batch is left out when it would hold one image.
+    private let usesBatchStatistics: Bool
+
+    /// The images of an epoch that are trained on (all but a lone last one for batch norm).
+    private var imagesPerEpoch: Int {
+        usesBatchStatistics && train.count % config.batchSize == 1 ? train.count - 1 : train.count
+    }
+
     /// Optimiser steps in one epoch.
-    public var stepsPerEpoch: Int { (train.count + config.batchSize - 1) / config.batchSize }
+    public var stepsPerEpoch: Int { (imagesPerEpoch + config.batchSize - 1) / config.batchSize }
 
     /// Loads `last.safetensors` from the run directory: weights, optimiser state, history and best accuracy.
     public func resume() throws {
@@ -191,11 +204,11 @@ public final class Trainer {
         model.reseed(epochSeed)
         let totalSteps = stepsPerEpoch * config.epochs
 
-        var bar = ProgressBar(total: train.count, label: String(format: "epoch %3d/%d", epoch, config.epochs))
+        var bar = ProgressBar(total: imagesPerEpoch, label: String(format: "epoch %3d/%d", epoch, config.epochs))
         let start = Date()
         var totalLoss: Double = 0, correct = 0, seen = 0
-        for batchStart in stride(from: 0, to: train.count, by: config.batchSize) {
-            let indices = order[batchStart ..< min(train.count, batchStart + config.batchSize)]
+        for batchStart in stride(from: 0, to: imagesPerEpoch, by: config.batchSize) {
+            let indices = order[batchStart ..< min(imagesPerEpoch, batchStart + config.batchSize)]
             var (images, labels) = train.batch(indices)
             config.augmentation.apply(to: &images, using: &augmentationGenerator)  // no-op without augmentation
             let logits = model.forward(images, phase: .training)

@@ -144,8 +144,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Checks the settings, with a one-line message naming the bad one.
     public func validate() throws {
         func fail(_ message: String) -> TrainingError { TrainingError(description: message) }
-        guard epochs >= 1 else { throw fail("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw fail("--batch-size must be at least 1") }
+        guard (1...100_000).contains(epochs) else { throw fail("--epochs must be between 1 and 100000") }
+        guard (1...8192).contains(batchSize) else { throw fail("--batch-size must be between 1 and 8192") }
         guard learningRate > 0, learningRate.isFinite else { throw fail("--lr must be positive") }
         guard ["adam", "adamw", "sgd"].contains(optimizer) else {
             throw fail("unknown optimizer '\(optimizer)' (known: adam, adamw, sgd)")

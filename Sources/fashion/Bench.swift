@@ -20,8 +20,8 @@ extension Fashion {
         @OptionGroup var dataOptions: DataOptions
 
         func validate() throws {
-            if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-            if steps < 1 { throw ValidationError("--steps must be at least 1") }
+            if !(1...8192).contains(batchSize) { throw ValidationError("--batch-size must be between 1 and 8192") }
+            if !(1...1_000_000).contains(steps) { throw ValidationError("--steps must be between 1 and 1000000") }
         }
 
         func run() throws {

@@ -50,7 +50,18 @@ final class CLITests: XCTestCase, RunsFashion {
         try expectUsageError(["train", "--schedule", "linear"], mentioning: "linear")
         try expectUsageError(["train", "--model", "alexnet"], mentioning: "unknown model 'alexnet'")
         try expectUsageError(["summary", "--model", "vgg99"], mentioning: "unknown model 'vgg99'")
-        try expectUsageError(["train", "--epochs", "0"], mentioning: "--epochs must be at least 1")
+        try expectUsageError(["train", "--epochs", "0"], mentioning: "--epochs must be between 1 and 100000")
+        // Found by trying values at the edges: these crashed, printed a wrapped count or exhausted memory.
+        try expectUsageError(["train", "--threads", "100000"], mentioning: "--threads must be between 1 and 256")
+        try expectUsageError(["train", "--epochs", "1000000000000"], mentioning: "--epochs must be between 1 and 100000")
+        try expectUsageError(["bench", "--batch-size", "100000000"], mentioning: "--batch-size must be between 1 and 8192")
+        try expectFailure(["train", "--model", "seed-resnet50", "--batch-size", "1", "--validation", "100", "--limit", "8", "--out",
+                           TestSupport.temporaryDirectory().appendingPathComponent("r50").path],
+                          mentioning: "seed-resnet50 has batch norm, which needs batches of at least 2 images")
+        // A lone last image is left out of the epoch instead (3 images, batches of 2: one step).
+        let lone = try run(["train", "--model", "seed-resnet50", "--batch-size", "2", "--validation", "100", "--limit", "3", "--epochs", "1",
+                            "--out", TestSupport.temporaryDirectory().appendingPathComponent("r50-lone").path])
+        XCTAssertEqual(lone.status, 0, lone.stderr)
         try expectUsageError(["train", "--batch-size", "-3"], mentioning: "--batch-size")
         try expectUsageError(["train", "--frobnicate"], mentioning: "Unknown option '--frobnicate'")
         try expectUsageError(["train", "--validation", "60000"], mentioning: "--validation must be from 0 to 59999 images")
