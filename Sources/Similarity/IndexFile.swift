@@ -15,8 +15,10 @@ public enum IndexFile {
     /// The format version written and read.
     public static let version = "1"
 
-    /// Writes `index` to `url` atomically (a reader sees the old file or the new one, never a part).
+    /// Writes `index` to `url` atomically (a reader sees the old file or the new one, never a part),
+    /// first deleting what a killed writer left half-written beside it.
     public static func write(_ index: CatalogIndex, to url: URL) throws {
+        AtomicFile.removeLeftovers(in: url.deletingLastPathComponent())
         try AtomicFile.write(serialized(index), to: url)
     }
 

@@ -47,6 +47,9 @@ final class PhotoCommandTests: XCTestCase, RunsFashion {
         let short = try TestSupport.temporaryDirectory().appendingPathComponent("short.safetensors")
         try ModelCheckpoint.save(Models.seedCNN(seed: 2), architecture: "seed-cnn", classNames: ["a", "b", "c"], to: short)
         try expectFailure(["classify", "--weights", short.path, paths[0]], mentioning: "names 3 classes but its model has 10 outputs")
+        for command in [["predict", "--limit", "2"], ["evaluate"], ["grid", "--out", short.path + ".png"], ["embed", "--split", "test", "--limit", "2", "--out", short.path + ".csv"]] {
+            try expectFailure(command + ["--weights", short.path], mentioning: "names 3 classes but its model has 10 outputs")
+        }
     }
 
     func testTagTagsGoodFilesReportsBadOnesAndResumes() throws {
