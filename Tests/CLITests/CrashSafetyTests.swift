@@ -12,12 +12,7 @@ final class CrashSafetyTests: XCTestCase, RunsFashion {
 
     /// Starts `fashion` and returns it once a line of its output contains `text` (or it ended).
     func start(_ arguments: [String], environment: [String: String] = [:], waitingFor text: String) throws -> (Process, String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        var variables = ProcessInfo.processInfo.environment
-        variables["FASHION_MNIST_DIR"] = try TinyFashionMNIST.directory().path
-        process.environment = variables.merging(environment) { $1 }
+        let process = try fashion(arguments, environment: environment)
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -20,15 +20,21 @@ extension RunsFashion {
         return directory.appendingPathComponent("fashion")
     }
 
-    /// Runs `fashion` with `arguments`; the dataset it reads is the generated stand-in
-    /// (TinyFashionMNIST: 600 training, 300 test images) unless `--data` says otherwise.
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
+    /// A `fashion` process (not started) for `arguments`; the dataset it reads is the generated
+    /// stand-in (TinyFashionMNIST: 600 training, 300 test images) unless `--data` says otherwise.
+    func fashion(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["FASHION_MNIST_DIR"] = try TinyFashionMNIST.directory().path
         process.environment = environment.merging(extra) { $1 }
+        return process
+    }
+
+    /// Runs `fashion` with `arguments` to its end.
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
+        let process = try fashion(arguments, environment: extra)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
