@@ -12,6 +12,20 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config, TrainingConfig())
     }
 
+    /// A config.json that decodes but holds an unusable setting (edited by hand, or damaged) is
+    /// refused when read, naming the file and the setting, instead of stopping the resumed run.
+    func testConfigFilesAreCheckedWhenRead() throws {
+        let bad = #"{"batchSize":0,"epochs":50,"learningRate":0.001,"model":"seed-cnn","seed":1,"validationCount":10000}"#
+        XCTAssertThrowsError(try TrainingConfig.parse(Data(bad.utf8), file: "runs/x/config.json")) {
+            XCTAssertEqual("\($0)", "runs/x/config.json: --batch-size must be between 1 and 8192")
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse(Data("[1]".utf8), file: "c.json")) {
+            XCTAssertEqual("\($0)", "c.json: not a training configuration")
+        }
+        let good = #"{"batchSize":64,"epochs":50,"learningRate":0.001,"model":"seed-cnn","seed":1,"validationCount":10000}"#
+        XCTAssertEqual(try TrainingConfig.parse(Data(good.utf8), file: "c.json"), TrainingConfig())
+    }
+
     func testRoundTripKeepsEverySetting() throws {
         var config = try Recipes.named("best").config
         config.clipNorm = 2
