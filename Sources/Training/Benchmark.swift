@@ -2,9 +2,9 @@ import Data
 import Dispatch
 import Foundation
 import Inference
+import Kernels
 import Models
 import NN
-import Kernels
 import Tensor
 
 /// Timings of training steps, inference and memory for one model on this machine.

@@ -2,10 +2,10 @@ import Checkpoint
 import Data
 import Foundation
 import Inference
+import Kernels
 import Models
 import NN
 import Preprocessing
-import Kernels
 import Tensor
 
 /// What a training run writes into its directory.

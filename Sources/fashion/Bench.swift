@@ -1,8 +1,8 @@
 import ArgumentParser
 import Data
 import Foundation
-import Models
 import Kernels
+import Models
 import Training
 
 extension Fashion {

@@ -1,8 +1,8 @@
+import ApproximateSearch
 import ArgumentParser
 import Foundation
-import ApproximateSearch
-import Similarity
 import Kernels
+import Similarity
 
 extension Fashion {
     /// `fashion embed`: unit embeddings of photos or dataset images, written as a catalogue file.

@@ -1,8 +1,8 @@
+import ApproximateSearch
 import ArgumentParser
 import Foundation
-import ApproximateSearch
-import Similarity
 import Kernels
+import Similarity
 import Training
 
 extension Fashion.Index {

@@ -4,8 +4,8 @@ import Data
 import Foundation
 import Imaging
 import Inference
-import Models
 import Kernels
+import Models
 import Training
 
 /// How many threads to compute with.

@@ -1,13 +1,13 @@
+import ApproximateSearch
 import ArgumentParser
 import Checkpoint
 import Data
 import Foundation
 import Imaging
 import Inference
+import Kernels
 import Report
 import Similarity
-import ApproximateSearch
-import Kernels
 
 extension Fashion {
     /// `fashion similar`: the catalogue items most like each query.

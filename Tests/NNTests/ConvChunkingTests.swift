@@ -1,5 +1,5 @@
-@testable import NN
 import Kernels
+@testable import NN
 import Tensor
 import TestSupport
 import XCTest
