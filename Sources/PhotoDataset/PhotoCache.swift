@@ -41,7 +41,7 @@ public struct PhotoCache: Sendable {
         return FolderDataset(classNames: names, images: set, files: files, skipped: skipped)
     }
 
-    /// Stores `dataset` under `key`, atomically.
+    /// Stores `dataset` under `key`, atomically (what a killed writer left half-written is deleted first).
     func write(_ dataset: FolderDataset, key: String) throws {
         let set = dataset.images
         var file = SafeTensors(metadata: ["format": PhotoCache.format])
@@ -56,6 +56,7 @@ public struct PhotoCache: Sendable {
         } catch {
             throw ImageFolderError("\(directory.path): cannot create the photo cache folder (\(error.localizedDescription)); choose another with --cache")
         }
+        AtomicFile.removeLeftovers(in: directory)
         try file.write(to: self.file(for: key))
     }
 

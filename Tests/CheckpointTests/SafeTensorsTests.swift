@@ -161,3 +161,18 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 }
+
+/// Temporary files of killed writers are deleted; those of live processes and other files are not.
+final class AtomicFileTests: XCTestCase {
+    func testLeftoversOfDeadWritersAreRemoved() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        // No process can have the id pid_max (ids are below it).
+        let maximum = try String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let names = [".last.safetensors.\(maximum).tmp", ".history.csv.\(getpid()).tmp", "notes.tmp", ".hidden.tmp", "model.safetensors"]
+        for name in names { try Data("x".utf8).write(to: directory.appendingPathComponent(name)) }
+        XCTAssertEqual(AtomicFile.removeLeftovers(in: directory), [".last.safetensors.\(maximum).tmp"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), names.dropFirst().sorted())
+        try AtomicFile.write("new", to: directory.appendingPathComponent("model.safetensors"))
+        XCTAssertEqual(try String(contentsOf: directory.appendingPathComponent("model.safetensors"), encoding: .utf8), "new")
+    }
+}
