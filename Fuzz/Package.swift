@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The libFuzzer build of fashion's parsers: one executable whose target is chosen by
-// FASHION_FUZZ_TARGET (see Sources/Fuzzing in the main package and scripts/fuzz.sh). Build with
-//   swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library
+// FASHION_FUZZ_TARGET (see Sources/Fuzzing in the main package and scripts/fuzz.sh, which builds
+// it with libFuzzer and AddressSanitizer).
 import PackageDescription
 
 let package = Package(

@@ -12,13 +12,19 @@ harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
     harnesses=(idx gzip safetensors checkpoint config history image index graph tags classmap augment)
 fi
-# Always from clean: an incremental rebuild of the sanitized build was seen to drop the coverage
-# instrumentation of the changed modules (the fuzzer then runs blind; checked below too).
-# FUZZ_NO_BUILD=1 reuses the last build (e.g. for a second run in parallel).
+# The sanitizers go in one -sanitize= flag: swiftc keeps only the last -sanitize= it is given, and
+# `swift build --sanitize fuzzer --sanitize address` passes the two in an order that changes from
+# run to run, so a build came out with coverage but no AddressSanitizer, or the reverse (the fuzzer
+# then runs blind; checked below). --sanitize fuzzer stays for SwiftPM to link libFuzzer's main.
+# Always from clean; FUZZ_NO_BUILD=1 reuses the last build (e.g. for a second run in parallel).
 if [ "${FUZZ_NO_BUILD:-}" != 1 ]; then
     rm -rf Fuzz/.build/release Fuzz/.build/x86_64-unknown-linux-gnu/release
-    (cd Fuzz && swift build -c release --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library 2>&1 \
-        | grep -v "ld.gold: warning" | tail -2)
+    (cd Fuzz && swift build -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
+        -Xcc -fsanitize=address 2>&1 | grep -v "ld.gold: warning" | tail -2)
+    if ! nm Fuzz/.build/x86_64-unknown-linux-gnu/release/Data.build/IDX.swift.o | grep -q __asan_report; then
+        echo "Error: the fuzz build lacks AddressSanitizer instrumentation" >&2
+        exit 1
+    fi
 fi
 binary=Fuzz/.build/release/fuzz
 mkdir -p .build/fuzz/findings
