@@ -67,11 +67,16 @@ public enum AtomicFile {
         guard let setting = ProcessInfo.processInfo.environment["FASHION_TEST_KILL_WRITING"] else { return nil }
         let parts = setting.split(separator: ":")
         guard parts.count == 2, parts[0] == name, let n = Int(parts[1]) else { return nil }
-        writes.withLock { $0[name, default: 0] += 1 }
-        return writes.withLock { $0[name] } == n ? size / 2 : nil
+        let count = writesLock.withLock { () -> Int in
+            writes[name, default: 0] += 1
+            return writes[name]!
+        }
+        return count == n ? size / 2 : nil
     }
 
-    private static let writes = Locked<[String: Int]>([:])
+    /// Writes of each file name so far (for killPoint), behind writesLock.
+    nonisolated(unsafe) private static var writes: [String: Int] = [:]
+    private static let writesLock = NSLock()
 
     /// Writes `text` as UTF-8, atomically.
     public static func write(_ text: String, to url: URL) throws {
@@ -97,14 +102,3 @@ public struct FileError: Error, CustomStringConvertible {
     public var description: String { "\(path): cannot \(operation) (\(reason))" }
 }
 
-/// A value shared between threads behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}
