@@ -11,11 +11,9 @@ final class IDXTests: XCTestCase {
         directory = try TestSupport.temporaryDirectory(name)
     }
 
-    /// An IDX file of unsigned bytes with the given dimensions and values.
+    /// An IDX file with the given dimensions and values.
     func idx(_ dimensions: [Int], _ values: [UInt8], type: UInt8 = 0x08) -> [UInt8] {
-        var bytes: [UInt8] = [0, 0, type, UInt8(dimensions.count)]
-        for d in dimensions { bytes += [UInt8(d >> 24 & 0xff), UInt8(d >> 16 & 0xff), UInt8(d >> 8 & 0xff), UInt8(d & 0xff)] }
-        return bytes + values
+        TinyFashionMNIST.idx(dimensions, values, type: type)
     }
 
     func gzip(_ bytes: [UInt8]) throws -> [UInt8] {

@@ -18,8 +18,8 @@ public enum TinyFashionMNIST {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             for (part, count, seed) in [("train", trainCount, UInt64(1)), ("t10k", testCount, UInt64(2))] {
                 let (pixels, labels) = images(count: count, seed: seed)
-                try idx([count, 28, 28], pixels).write(to: url.appendingPathComponent("\(part)-images-idx3-ubyte"))
-                try idx([count], labels).write(to: url.appendingPathComponent("\(part)-labels-idx1-ubyte"))
+                try Data(idx([count, 28, 28], pixels)).write(to: url.appendingPathComponent("\(part)-images-idx3-ubyte"))
+                try Data(idx([count], labels)).write(to: url.appendingPathComponent("\(part)-labels-idx1-ubyte"))
             }
             made = url
             return url
@@ -57,10 +57,10 @@ public enum TinyFashionMNIST {
         return (pixels, labels)
     }
 
-    /// An IDX file of unsigned bytes.
-    static func idx(_ dimensions: [Int], _ values: [UInt8]) -> Data {
-        var bytes: [UInt8] = [0, 0, 0x08, UInt8(dimensions.count)]
+    /// The bytes of an IDX file: element type `type` (0x08: unsigned bytes), the dimensions, the values.
+    public static func idx(_ dimensions: [Int], _ values: [UInt8], type: UInt8 = 0x08) -> [UInt8] {
+        var bytes: [UInt8] = [0, 0, type, UInt8(dimensions.count)]
         for d in dimensions { bytes += [UInt8(d >> 24 & 0xff), UInt8(d >> 16 & 0xff), UInt8(d >> 8 & 0xff), UInt8(d & 0xff)] }
-        return Data(bytes + values)
+        return bytes + values
     }
 }
