@@ -113,25 +113,46 @@ private func sgemmSerial(
 }
 
 /// Thread settings for the engine's parallel loops and oneDNN (the BLAS itself is kept single-threaded).
+///
+/// A process-wide setting made at start-up (`--threads`); reads and writes are lock-guarded, so
+/// concurrent inference passes may read it while nothing changes it.
 public enum Threads {
     /// The number of threads kernels use (default: all cores).
-    nonisolated(unsafe) public private(set) static var count: Int = defaultCount()
+    public static var count: Int { setting.withLock { $0 } }
 
     /// Use `n` threads in the engine's loops and matrix products (1 disables parallelism).
     public static func set(_ n: Int) {
         precondition(n >= 1, "thread count must be at least 1")
-        _ = count  // runs defaultCount() first, which configures the BLAS
-        count = n
+        setting.withLock { $0 = n }
         #if canImport(CDNNL)
         omp_set_num_threads(Int32(n))  // oneDNN's threads
         #endif
     }
+
+    /// Made on first use, which also configures the BLAS.
+    private static let setting = LockedValue(defaultCount())
 
     private static func defaultCount() -> Int {
         #if !canImport(Accelerate)
         openblas_set_num_threads(1)
         #endif
         return ProcessInfo.processInfo.activeProcessorCount
+    }
+}
+
+/// A value behind a lock: the engine's process-wide settings, readable from any thread.
+public final class LockedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    /// A lock around `value`.
+    public init(_ value: Value) { self.value = value }
+
+    /// Runs `body` on the value while holding the lock.
+    public func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }
 

@@ -3,7 +3,7 @@
 // K output channels, R×S kernel size, P×Q output size.
 
 /// The sizes of a 2-D convolution or pooling window over an NCHW input.
-public struct ConvGeometry: Equatable, Sendable {
+public struct ConvGeometry: Hashable, Sendable {
     /// Input channels (C), rows (H) and columns (W).
     public var channels, height, width: Int
     /// Window rows (R) and columns (S).

@@ -21,9 +21,15 @@ public enum ConvolutionBackend: String, Sendable {
         #endif
     }
 
-    /// The backend in use: oneDNN when available, unless `FASHION_CONV=im2col` is set.
-    nonisolated(unsafe) public static var current: ConvolutionBackend =
-        isOneDNNAvailable && ProcessInfo.processInfo.environment["FASHION_CONV"] != "im2col" ? .oneDNN : .im2col
+    /// The backend in use: oneDNN when available, unless `FASHION_CONV=im2col` is set. A process-wide
+    /// setting (tests switch it to compare the two), lock-guarded like `Threads.count`.
+    public static var current: ConvolutionBackend {
+        get { setting.withLock { $0 } }
+        set { setting.withLock { $0 = newValue } }
+    }
+
+    private static let setting = LockedValue<ConvolutionBackend>(
+        isOneDNNAvailable && ProcessInfo.processInfo.environment["FASHION_CONV"] != "im2col" ? .oneDNN : .im2col)
 }
 
 #if canImport(CDNNL)
@@ -35,15 +41,14 @@ private func check(_ status: dnnl_status_t, _ what: StaticString) {
     precondition(status == dnnl_success, "oneDNN \(what) failed (status \(status.rawValue))")
 }
 
-/// The CPU engine and stream every primitive runs on.
+/// The CPU engine every primitive is made for (each convolution has its own stream: a oneDNN
+/// stream is not thread-safe).
 private final class DNNLContext: @unchecked Sendable {
     static let shared = DNNLContext()
     var engine: dnnl_engine_t?
-    var stream: dnnl_stream_t?
 
     init() {
         check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine_create")
-        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream_create")
     }
 }
 
@@ -73,10 +78,10 @@ private final class Operand {
     }
 
     /// The memory a primitive should read: `pointer`'s contents, reordered if needed.
-    func input(_ pointer: UnsafeRawPointer) -> dnnl_memory_t? {
+    func input(_ pointer: UnsafeRawPointer, on stream: dnnl_stream_t?) -> dnnl_memory_t? {
         check(dnnl_memory_set_data_handle(plain, UnsafeMutableRawPointer(mutating: pointer)), "set_data_handle")
         guard let toBlocked else { return plain }
-        run(toBlocked, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: plain), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: blocked)])
+        run(toBlocked, on: stream, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: plain), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: blocked)])
         return blocked
     }
 
@@ -87,9 +92,9 @@ private final class Operand {
     }
 
     /// Reorders a blocked output back into the plain buffer.
-    func finish() {
+    func finish(on stream: dnnl_stream_t?) {
         guard let toPlain else { return }
-        run(toPlain, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: blocked), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: plain)])
+        run(toPlain, on: stream, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: blocked), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: plain)])
     }
 
     deinit {
@@ -100,8 +105,8 @@ private final class Operand {
     }
 }
 
-private func run(_ primitive: dnnl_primitive_t?, _ arguments: [dnnl_exec_arg_t]) {
-    check(dnnl_primitive_execute(primitive, DNNLContext.shared.stream, Int32(arguments.count), arguments), "execute")
+private func run(_ primitive: dnnl_primitive_t?, on stream: dnnl_stream_t?, _ arguments: [dnnl_exec_arg_t]) {
+    check(dnnl_primitive_execute(primitive, stream, Int32(arguments.count), arguments), "execute")
 }
 
 private func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
@@ -111,18 +116,29 @@ private func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_
 }
 
 /// A 2-D convolution of one shape (batch size included) as oneDNN primitives:
-/// forward, backward-data and backward-weights, with NCHW/OIHW buffers on the outside.
+/// forward, and for training backward-data and backward-weights, with NCHW/OIHW buffers on the outside.
+///
+/// An object is used by one thread at a time (its operands and stream are its state); inference
+/// borrows its objects from `DNNLInferencePool`, which hands each caller its own.
 public final class DNNLConvolution {
     private var forwardPrimitive, backwardDataPrimitive, backwardWeightsPrimitive: dnnl_primitive_t?
+    private var stream: dnnl_stream_t?
     private let source, weights, bias, destination: Operand
-    private let gradientOutputForData, weightsForData, gradientInput: Operand
-    private let sourceForWeights, gradientOutputForWeights, gradientWeights, gradientBias: Operand
+    private let backward: Backward?
     private let hasBias: Bool
 
-    /// Primitives for input [batch, C, H, W] (`geometry`), `outputChannels` filters, with or without bias.
-    public init(batch: Int, geometry g: ConvGeometry, outputChannels: Int, hasBias: Bool) {
+    /// The operands of the backward primitives.
+    private struct Backward {
+        let gradientOutputForData, weightsForData, gradientInput: Operand
+        let sourceForWeights, gradientOutputForWeights, gradientWeights, gradientBias: Operand
+    }
+
+    /// Primitives for input [batch, C, H, W] (`geometry`), `outputChannels` filters, with or without
+    /// bias; the backward ones only when `training`.
+    public init(batch: Int, geometry g: ConvGeometry, outputChannels: Int, hasBias: Bool, training: Bool = true) {
         self.hasBias = hasBias
         let engine = DNNLContext.shared.engine
+        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream_create")
         let srcDims = [batch, g.channels, g.height, g.width]
         let weightDims = [outputChannels, g.channels, g.kernelHeight, g.kernelWidth]
         let dstDims = [batch, outputChannels, g.outputHeight, g.outputWidth]
@@ -153,6 +169,11 @@ public final class DNNLConvolution {
         weights = Operand(plain: plainWeights, wanted: md(forwardDescriptor, dnnl_query_weights_md), output: false)
         bias = Operand(plain: plainBias, output: false)
         destination = Operand(plain: plainDestination, wanted: md(forwardDescriptor, dnnl_query_dst_md), output: true)
+        guard training else {
+            backward = nil
+            dnnl_primitive_desc_destroy(forwardDescriptor)
+            return
+        }
 
         var data = dnnl_convolution_desc_t()
         check(dnnl_convolution_backward_data_desc_init(&data, dnnl_convolution_direct, &anySource, &anyWeights,
@@ -160,9 +181,6 @@ public final class DNNLConvolution {
         var dataDescriptor: dnnl_primitive_desc_t?
         check(dnnl_primitive_desc_create(&dataDescriptor, &data, nil, engine, forwardDescriptor), "primitive_desc_create")
         check(dnnl_primitive_create(&backwardDataPrimitive, dataDescriptor), "primitive_create")
-        gradientOutputForData = Operand(plain: plainDestination, wanted: md(dataDescriptor, dnnl_query_diff_dst_md), output: false)
-        weightsForData = Operand(plain: plainWeights, wanted: md(dataDescriptor, dnnl_query_weights_md), output: false)
-        gradientInput = Operand(plain: plainSource, wanted: md(dataDescriptor, dnnl_query_diff_src_md), output: true)
 
         var weightGradient = dnnl_convolution_desc_t()
         var diffBiasDescriptor = plainBias
@@ -172,10 +190,14 @@ public final class DNNLConvolution {
         var weightsDescriptor: dnnl_primitive_desc_t?
         check(dnnl_primitive_desc_create(&weightsDescriptor, &weightGradient, nil, engine, forwardDescriptor), "primitive_desc_create")
         check(dnnl_primitive_create(&backwardWeightsPrimitive, weightsDescriptor), "primitive_create")
-        sourceForWeights = Operand(plain: plainSource, wanted: md(weightsDescriptor, dnnl_query_src_md), output: false)
-        gradientOutputForWeights = Operand(plain: plainDestination, wanted: md(weightsDescriptor, dnnl_query_diff_dst_md), output: false)
-        gradientWeights = Operand(plain: plainWeights, wanted: md(weightsDescriptor, dnnl_query_diff_weights_md), output: true)
-        gradientBias = Operand(plain: plainBias, output: true)
+        backward = Backward(
+            gradientOutputForData: Operand(plain: plainDestination, wanted: md(dataDescriptor, dnnl_query_diff_dst_md), output: false),
+            weightsForData: Operand(plain: plainWeights, wanted: md(dataDescriptor, dnnl_query_weights_md), output: false),
+            gradientInput: Operand(plain: plainSource, wanted: md(dataDescriptor, dnnl_query_diff_src_md), output: true),
+            sourceForWeights: Operand(plain: plainSource, wanted: md(weightsDescriptor, dnnl_query_src_md), output: false),
+            gradientOutputForWeights: Operand(plain: plainDestination, wanted: md(weightsDescriptor, dnnl_query_diff_dst_md), output: false),
+            gradientWeights: Operand(plain: plainWeights, wanted: md(weightsDescriptor, dnnl_query_diff_weights_md), output: true),
+            gradientBias: Operand(plain: plainBias, output: true))
 
         dnnl_primitive_desc_destroy(forwardDescriptor)
         dnnl_primitive_desc_destroy(dataDescriptor)
@@ -186,40 +208,85 @@ public final class DNNLConvolution {
         dnnl_primitive_destroy(forwardPrimitive)
         dnnl_primitive_destroy(backwardDataPrimitive)
         dnnl_primitive_destroy(backwardWeightsPrimitive)
+        dnnl_stream_destroy(stream)
     }
 
     /// y [N, K, P, Q] = x [N, C, H, W] ⋆ w [K, C, R, S] + b [K].
     public func forward(x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>) {
-        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: source.input(x)),
-                         dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights.input(w)),
+        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: source.input(x, on: stream)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights.input(w, on: stream)),
                          dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination.output(y))]
-        if hasBias, let b { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: bias.input(b))) }
-        run(forwardPrimitive, arguments)
-        destination.finish()
-        check(dnnl_stream_wait(DNNLContext.shared.stream), "stream_wait")
+        if hasBias, let b { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: bias.input(b, on: stream))) }
+        run(forwardPrimitive, on: stream, arguments)
+        destination.finish(on: stream)
+        check(dnnl_stream_wait(stream), "stream_wait")
     }
 
     /// dx [N, C, H, W] = the gradient of the input for output gradient dy [N, K, P, Q] (overwrites dx).
     public func backwardData(dy: UnsafePointer<Float>, weights w: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-        run(backwardDataPrimitive, [dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: gradientOutputForData.input(dy)),
-                                    dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weightsForData.input(w)),
-                                    dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_SRC, memory: gradientInput.output(dx))])
-        gradientInput.finish()
-        check(dnnl_stream_wait(DNNLContext.shared.stream), "stream_wait")
+        guard let b = backward else { preconditionFailure("DNNLConvolution made for inference has no backward pass") }
+        run(backwardDataPrimitive, on: stream,
+            [dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: b.gradientOutputForData.input(dy, on: stream)),
+             dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: b.weightsForData.input(w, on: stream)),
+             dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_SRC, memory: b.gradientInput.output(dx))])
+        b.gradientInput.finish(on: stream)
+        check(dnnl_stream_wait(stream), "stream_wait")
     }
 
     /// dw [K, C, R, S] and db [K] for input x and output gradient dy (overwrites dw and db).
     public func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                 dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?) {
-        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: sourceForWeights.input(x)),
-                         dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: gradientOutputForWeights.input(dy)),
-                         dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_WEIGHTS, memory: gradientWeights.output(dw))]
-        if hasBias, let db { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_BIAS, memory: gradientBias.output(db))) }
-        run(backwardWeightsPrimitive, arguments)
-        gradientWeights.finish()
-        if hasBias { gradientBias.finish() }
-        check(dnnl_stream_wait(DNNLContext.shared.stream), "stream_wait")
+        guard let b = backward else { preconditionFailure("DNNLConvolution made for inference has no backward pass") }
+        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: b.sourceForWeights.input(x, on: stream)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_DST, memory: b.gradientOutputForWeights.input(dy, on: stream)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_WEIGHTS, memory: b.gradientWeights.output(dw))]
+        if hasBias, let db { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_DIFF_BIAS, memory: b.gradientBias.output(db))) }
+        run(backwardWeightsPrimitive, on: stream, arguments)
+        b.gradientWeights.finish(on: stream)
+        if hasBias { b.gradientBias.finish(on: stream) }
+        check(dnnl_stream_wait(stream), "stream_wait")
     }
+}
+
+/// Forward-only convolutions for inference, shared by every layer and thread: a caller checks one
+/// out for its shape (made on first need), runs it, and returns it, so concurrent passes never share
+/// an object. Layers keep no inference state; this pool is the only cache, and it is lock-guarded.
+public final class DNNLInferencePool: @unchecked Sendable {
+    /// The pool every inference pass uses.
+    public static let shared = DNNLInferencePool()
+    /// Idle objects kept at most (the oldest shapes are dropped first), bounding the pool's memory
+    /// whatever batch sizes a server sees.
+    public let capacity: Int
+
+    private struct Key: Hashable {
+        let batch, outputChannels: Int
+        let geometry: ConvGeometry
+        let hasBias: Bool
+    }
+    private let lock = NSLock()
+    private var idle: [(key: Key, convolution: DNNLConvolution)] = []
+
+    /// A pool keeping up to `capacity` idle objects.
+    public init(capacity: Int = 96) { self.capacity = capacity }
+
+    /// y [N, K, P, Q] = x [N, C, H, W] ⋆ w [K, C, R, S] + b [K], on an object of this shape that no
+    /// other caller is using.
+    public func forward(batch: Int, geometry: ConvGeometry, outputChannels: Int, x: UnsafePointer<Float>,
+                        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {
+        let key = Key(batch: batch, outputChannels: outputChannels, geometry: geometry, hasBias: bias != nil)
+        let convolution = lock.withLock { () -> DNNLConvolution? in
+            guard let i = idle.lastIndex(where: { $0.key == key }) else { return nil }
+            return idle.remove(at: i).convolution
+        } ?? DNNLConvolution(batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: bias != nil, training: false)
+        convolution.forward(x: x, weights: weights, bias: bias, y: y)
+        lock.withLock {
+            idle.append((key, convolution))
+            if idle.count > capacity { idle.removeFirst(idle.count - capacity) }
+        }
+    }
+
+    /// Idle objects held now.
+    public var idleCount: Int { lock.withLock { idle.count } }
 }
 #endif

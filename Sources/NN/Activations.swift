@@ -13,7 +13,7 @@ public final class ReLU: Layer {
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         var y = x
         y.scalars.withUnsafeMutableBufferPointer { reluForward($0) }
-        output = phase == .training ? y : nil
+        if phase == .training { output = y }
         return y
     }
 
@@ -42,7 +42,7 @@ public final class Flatten: Layer {
     }
 
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
-        inputShape = x.shape
+        if phase == .training { inputShape = x.shape }
         return x.reshaped(outputShape(for: x.shape))
     }
 

@@ -33,7 +33,7 @@ public final class AvgPool2D: Layer {
         let g = geometry(for: x.shape)
         var y = Tensor.uninitialized(outputShape(for: x.shape))  // every window writes its mean
         averagePoolForward(x.scalars, batch: x.shape[0], geometry: g, into: &y.scalars)
-        inputShape = x.shape
+        if phase == .training { inputShape = x.shape }
         return y
     }
 
@@ -65,7 +65,7 @@ public final class GlobalAvgPool2D: Layer {
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         var y = Tensor.uninitialized(outputShape(for: x.shape))
         globalAveragePoolForward(x.scalars, planes: y.count, plane: x.shape[2] * x.shape[3], into: &y.scalars)
-        inputShape = x.shape
+        if phase == .training { inputShape = x.shape }
         return y
     }
 

@@ -61,7 +61,6 @@ public final class BatchNorm2D: Layer {
         let (batch, plane) = (shape[0], shape[2] * shape[3])
         var y = Tensor.uninitialized(shape)  // every element is written
         guard phase == .training else {
-            input = nil
             batchNormForwardInference(x.scalars, batch: batch, channels: channels, plane: plane,
                                       weight: weight.value.scalars, bias: bias.value.scalars,
                                       mean: runningMean.value.scalars, variance: runningVariance.value.scalars,

@@ -4,10 +4,21 @@ import Tensor
 // The portable convolution path: im2col + one GEMM per chunk of images,
 // y[K, n·P·Q] = weight[K, C·R·S] × col[C·R·S, n·P·Q].
 extension Conv2D {
-    func forwardIm2col(_ x: Tensor, _ g: ConvGeometry, phase: Phase) -> Tensor {
+    /// The training pass, in the layer's reused buffers (the columns kept for backward when the batch fits one chunk).
+    func forwardIm2col(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
+        let y = im2colForward(x, g, columns: &workspace, product: &gathered)
+        columnsKept = x.shape[0] <= chunkSize(g)
+        return y
+    }
+
+    /// Images per im2col chunk, so that the columns stay within `workspaceLimit`.
+    func chunkSize(_ g: ConvGeometry) -> Int { max(1, workspaceLimit / (g.patchSize * g.outputPlane)) }
+
+    /// y = the convolution of x through im2col + GEMM, with `columns` and `product` as workspaces (grown as needed).
+    func im2colForward(_ x: Tensor, _ g: ConvGeometry, columns workspace: inout [Float], product gathered: inout [Float]) -> Tensor {
         let batch = x.shape[0]
         var y = Tensor.uninitialized([batch, outputChannels, g.outputHeight, g.outputWidth])  // scatterChannels writes all
-        let chunk = max(1, min(batch, workspaceLimit / (g.patchSize * g.outputPlane)))
+        let chunk = min(batch, chunkSize(g))
         reserve(&workspace, g.patchSize * chunk * g.outputPlane)
         reserve(&gathered, outputChannels * chunk * g.outputPlane)
         x.scalars.withUnsafeBufferPointer { xp in
@@ -28,7 +39,6 @@ extension Conv2D {
                                 channels: outputChannels, plane: g.outputPlane, into: yp.baseAddress!)
             }
         }}}}}}
-        columnsKept = phase == .training && chunk == batch
         return y
     }
 
@@ -37,7 +47,7 @@ extension Conv2D {
         let batch = x.shape[0]
         var dx = needsInputGradient ? Tensor(shape: x.shape) : Tensor.empty
         var biasGradient = bias?.gradient ?? Tensor.empty
-        let chunk = max(1, min(batch, workspaceLimit / (g.patchSize * g.outputPlane)))
+        let chunk = min(batch, chunkSize(g))
         reserve(&workspace, g.patchSize * chunk * g.outputPlane)
         reserve(&gathered, outputChannels * chunk * g.outputPlane)
         x.scalars.withUnsafeBufferPointer { xp in

@@ -2,10 +2,10 @@
 import Kernels
 import Tensor
 
-// The oneDNN convolution path (Tensor/DNNL.swift holds the primitives).
+// The oneDNN convolution path (Kernels/DNNL.swift holds the primitives).
 extension Conv2D {
-    /// The primitives for inputs of `shape`, made on first use (training batch, last partial
-    /// batch, evaluation batch and single images each get their own).
+    /// The training primitives for inputs of `shape`, made on first use (the training batch and the
+    /// last partial batch each get their own).
     private func oneDNN(_ shape: [Int], _ g: ConvGeometry) -> DNNLConvolution {
         if let p = primitives[shape] { return p }
         let p = DNNLConvolution(batch: shape[0], geometry: g, outputChannels: outputChannels, hasBias: bias != nil)
@@ -13,15 +13,29 @@ extension Conv2D {
         return p
     }
 
+    /// The training pass, on this layer's primitives for the shape.
     func forwardOneDNN(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
         let convolution = oneDNN(x.shape, g)
+        return convolve(x, g) { convolution.forward(x: $0, weights: $1, bias: $2, y: $3) }
+    }
+
+    /// The inference pass, on a pooled forward-only primitive (no state of this layer is touched).
+    func inferOneDNN(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
+        convolve(x, g) {
+            DNNLInferencePool.shared.forward(batch: x.shape[0], geometry: g, outputChannels: outputChannels,
+                                             x: $0, weights: $1, bias: $2, y: $3)
+        }
+    }
+
+    /// y [N, K, P, Q] written by `run(x, weight, bias, y)`.
+    private func convolve(_ x: Tensor, _ g: ConvGeometry,
+                          _ run: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>) -> Void)
+        -> Tensor {
         var y = Tensor.uninitialized([x.shape[0], outputChannels, g.outputHeight, g.outputWidth])
         x.scalars.withUnsafeBufferPointer { xp in
         weight.value.scalars.withUnsafeBufferPointer { wp in
         y.scalars.withUnsafeMutableBufferPointer { yp in
-        withBias { bp in
-            convolution.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: bp, y: yp.baseAddress!)
-        }}}}
+        withBias { bp in run(xp.baseAddress!, wp.baseAddress!, bp, yp.baseAddress!) }}}}
         return y
     }
 

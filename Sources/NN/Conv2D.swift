@@ -39,6 +39,8 @@ public final class Conv2D: Layer {
 
     public let inputChannels, outputChannels, kernelSize: Int
 
+    // Training state: inference passes read the weights only and write nothing here (their oneDNN
+    // primitives come from `DNNLInferencePool`, their im2col buffers are their own).
     /// The input of the last training forward pass, for backward.
     private var input: Tensor?
 
@@ -53,7 +55,7 @@ public final class Conv2D: Layer {
     var columnsKept = false
 
     #if canImport(CDNNL)
-    /// oneDNN primitives per input shape (Conv2D+OneDNN.swift).
+    /// oneDNN primitives per training input shape (Conv2D+OneDNN.swift).
     var primitives: [[Int]: DNNLConvolution] = [:]
     #endif
 
@@ -98,14 +100,24 @@ public final class Conv2D: Layer {
     // x: [N, C, H, W] → y: [N, K, P, Q]
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let g = geometry(for: x.shape)
+        guard phase == .training else { return infer(x, g) }
         columnsKept = false  // forwardIm2col sets it when its columns stay valid for backward
         #if canImport(CDNNL)
-        let y = ConvolutionBackend.current == .oneDNN ? forwardOneDNN(x, g) : forwardIm2col(x, g, phase: phase)
+        let y = ConvolutionBackend.current == .oneDNN ? forwardOneDNN(x, g) : forwardIm2col(x, g)
         #else
-        let y = forwardIm2col(x, g, phase: phase)
+        let y = forwardIm2col(x, g)
         #endif
-        input = phase == .training ? x : nil
+        input = x
         return y
+    }
+
+    /// The inference pass: reads the weights, writes no state (safe from several threads at once).
+    private func infer(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
+        #if canImport(CDNNL)
+        if ConvolutionBackend.current == .oneDNN { return inferOneDNN(x, g) }
+        #endif
+        var columns: [Float] = [], product: [Float] = []
+        return im2colForward(x, g, columns: &columns, product: &product)
     }
 
     // dy: [N, K, P, Q] → dx: [N, C, H, W]; accumulates dweight and dbias.

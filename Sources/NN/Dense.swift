@@ -46,7 +46,7 @@ public final class Dense: Layer {
                 }
             }
         }
-        input = phase == .training ? x : nil
+        if phase == .training { input = x }
         return y
     }
 

@@ -36,6 +36,16 @@ public final class MaxPool2D: Layer {
 
     // x: [N, C, H, W] → y: [N, C, P, Q]
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
+        guard phase == .training else {
+            var scratch: [Int32] = []  // inference writes no state of the layer
+            return pool(x, argmax: &scratch)
+        }
+        inputShape = x.shape
+        return pool(x, argmax: &argmax)
+    }
+
+    /// The maxima of x's windows, with where each came from in `argmax` (grown as needed).
+    private func pool(_ x: Tensor, argmax: inout [Int32]) -> Tensor {
         let g = geometry(for: x.shape)
         var y = Tensor.uninitialized(outputShape(for: x.shape))  // every window writes its maximum
         if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }
@@ -47,7 +57,6 @@ public final class MaxPool2D: Layer {
                 }
             }
         }
-        inputShape = x.shape
         return y
     }
 
