@@ -33,6 +33,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -99,12 +103,26 @@ let package = Package(
         .target(name: "Similarity", dependencies: ["Tensor", "Kernels", "NN", "Data", "Checkpoint", "Decoding", "Preprocessing", "Inference",
                                               "ApproximateSearch"]),
 
+        // MARK: Serving
+        // The HTTP service (Hummingbird 2): classify, similar items, catalogue updates, KServe v2
+        // health/metadata/infer, Prometheus metrics and the web page, over one batching inference queue.
+        // Untrusted request bodies: media types and multipart/form-data (no server code, so it is fuzzed alone).
+        .target(name: "Uploads", swiftSettings: [.swiftLanguageMode(.v6)]),
+        .target(name: "Server", dependencies: [
+            "Inference", "Similarity", "Checkpoint", "Decoding", "Preprocessing", "Imaging", "Data", "Tensor", "Kernels", "Uploads",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
+
         // MARK: Training and the command-line program
         .target(name: "Training", dependencies: ["NN", "Data", "Models", "Checkpoint", "Inference", "Kernels"]),
         .executableTarget(name: "fashion", dependencies: [
             "Training", "Inference", "Models", "Data", "Checkpoint", "Tensor", "Kernels", "Imaging", "Decoding",
-            "Preprocessing", "Report", "Similarity", "ApproximateSearch", "PhotoDataset",
+            "Preprocessing", "Report", "Similarity", "ApproximateSearch", "PhotoDataset", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: Fuzzing
@@ -130,6 +148,11 @@ let package = Package(
         .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "PhotoDataset", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
+        .testTarget(name: "UploadsTests", dependencies: ["Uploads"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Inference", "Similarity", "Checkpoint", "Models", "Data", "Imaging", "Decoding", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
     ],
     // Swift 5 mode: kernels share raw buffers across threads by design (see parallelFor).

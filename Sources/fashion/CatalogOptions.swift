@@ -125,35 +125,15 @@ func reportFailures(_ failures: [(id: String, error: any Error)]) {
     }
 }
 
-/// Pictures of catalogue items by id: dataset images from the split their id names, photos decoded.
+/// Pictures of catalogue items for the PNG sheets: `ItemPictures`, with a gray square for an item
+/// whose image cannot be read.
 struct Thumbnails {
-    let directory: URL
-    let side: Int
-    private var sets: [String: ImageSet] = [:]
+    private var pictures: ItemPictures
 
-    init(directory: URL, side: Int = 84) {
-        self.directory = directory
-        self.side = side
-    }
+    init(directory: URL, side: Int = 84) { pictures = ItemPictures(datasetDirectory: directory, side: side) }
 
     /// The picture of `id`, `side` pixels square (gray when it cannot be read).
     mutating func picture(_ id: String) -> RGBImage {
-        let parts = id.split(separator: ":", maxSplits: 1).map(String.init)
-        if parts.count == 2, let split = DatasetSplit(rawValue: parts[0]), let index = Int(parts[1]) {
-            if sets[split.rawValue] == nil { sets[split.rawValue] = try? FashionMNIST.load(split.part, from: directory) }
-            if let set = sets[split.rawValue], (0..<set.count).contains(index) {
-                let drawn = Report.picture(of: set, index: index, scale: max(1, side / set.width), inverted: true)
-                var image = RGBImage(width: side, height: side)
-                image.draw(drawn, x: (side - drawn.width) / 2, y: (side - drawn.height) / 2)
-                return image
-            }
-        }
-        var canvas = RGBImage(width: side, height: side, fill: RGB(0xd0, 0xd7, 0xde))
-        guard let photo = try? ImageDecoder.decode(contentsOf: URL(fileURLWithPath: id), minimumSide: side) else { return canvas }
-        let scale = Double(side) / Double(max(photo.width, photo.height))
-        let w = max(1, Int((Double(photo.width) * scale).rounded())), h = max(1, Int((Double(photo.height) * scale).rounded()))
-        canvas.fillRect(x: 0, y: 0, width: side, height: side, color: .white)
-        canvas.draw(AreaResize.resize(photo, width: w, height: h), x: (side - w) / 2, y: (side - h) / 2)
-        return canvas
+        pictures.picture(id) ?? RGBImage(width: pictures.side, height: pictures.side, fill: RGB(0xd0, 0xd7, 0xde))
     }
 }

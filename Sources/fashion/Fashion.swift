@@ -4,7 +4,7 @@ import Kernels
 
 /// The `fashion` command: train, evaluate and inspect clothing classifiers.
 @main
-struct Fashion: ParsableCommand {
+struct Fashion: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train, evaluate and run clothing image classifiers (Fashion-MNIST) on the CPU, on dataset images and photos.",
         discussion: "Exit status: 0 done; 1 an input (file, data, weights, photo) is missing, unreadable or does not fit "
@@ -12,14 +12,18 @@ struct Fashion: ParsableCommand {
             + "values), found before anything is read or written. Every error is one line on stderr starting with 'Error:'.",
         subcommands: [Train.self, Evaluate.self, Calibrate.self, Predict.self, Classify.self, Tag.self, Preprocess.self,
                       Embed.self, Index.self, Similar.self, Duplicates.self,
-                      Report.self, Grid.self, Show.self, ListModels.self, Summary.self, Bench.self])
+                      Report.self, Grid.self, Show.self, ListModels.self, Summary.self, Bench.self, Serve.self])
 
-    static func main() {
+    static func main() async {
         setvbuf(stdout, nil, _IOLBF, 0)  // one line at a time, also into pipes and log files
         Allocator.keepLargeBlocks()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             fail(with: error)
         }

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The service for `state`: its router on HTTP/1.1 at the configured address, with a warm-up that
+/// makes it ready and a queue that finishes its requests when the server stops (SIGTERM, SIGINT).
+public func buildApplication(_ state: ServiceState, logger: Logger? = nil,
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    var logger = logger ?? Logger(label: "fashion.serve")
+    if logger.logLevel > .info { logger.logLevel = .info }
+    let configuration = state.configuration
+    return Application(
+        router: buildRouter(state),
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(ServiceState.seconds(configuration.idleTimeout) * 1e9)))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fashion"),
+        services: [EngineService(state: state, logger: logger)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}
+
+/// The routes: the page and metrics at the top, `/v1` (classify, similar, items) and `/v2` (KServe),
+/// behind the metrics and JSON-error middleware.
+public func buildRouter(_ state: ServiceState) -> Router<ServiceRequestContext> {
+    let router = Router(context: ServiceRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: state.metrics))
+    router.add(middleware: ErrorMiddleware(routes: routeTable))
+    OperationsController(state: state).addRoutes(to: router)
+    ClassifyController(state: state).addRoutes(to: router.group("v1"))
+    CatalogueController(state: state).addRoutes(to: router.group("v1"))
+    KServeController(state: state).addRoutes(to: router.group("v2"))
+    return router
+}
+
+/// Every route and its method, for telling 405 from 404 (kept beside the controllers' `addRoutes`;
+/// a test checks each of them answers).
+let routeTable: RouteTable = {
+    var table = RouteTable()
+    table.add(.get, "/")
+    table.add(.get, "/metrics")
+    table.add(.post, "/v1/classify")
+    table.add(.post, "/v1/similar")
+    table.add(.get, "/v1/items/{id}/similar")
+    table.add(.get, "/v1/items/{id}/image")
+    table.add(.put, "/v1/items/{id}")
+    table.add(.delete, "/v1/items/{id}")
+    table.add(.get, "/v2/health/live")
+    table.add(.get, "/v2/health/ready")
+    table.add(.get, "/v2/models/{name}")
+    table.add(.get, "/v2/models/{name}/ready")
+    table.add(.post, "/v2/models/{name}/infer")
+    return table
+}()
+
+/// Warms the model up (then the service is ready) and, at shutdown, after the server has finished
+/// its requests, stops the inference queue.
+struct EngineService: Service {
+    let state: ServiceState
+    let logger: Logger
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        try await state.warmUp()
+        logger.info("ready: \(state.model.name), warm-up \(milliseconds(since: started)) ms")
+        try? await gracefulShutdown()
+        state.queue.stop()
+    }
+}
+
+extension ServiceState {
+    static func seconds(_ duration: Duration) -> Double { InferenceQueue.seconds(duration) }
+}
+
+/// The context of every request: Hummingbird's basics, with answers encoded with sorted keys and
+/// unescaped slashes (ids are paths).
+public struct ServiceRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: Source) { coreContext = .init(source: source) }
+
+    public var responseEncoder: JSONEncoder { .sorted }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Inference
+@testable import Server
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The service on a real socket (port 0), and answers under concurrency.
+final class LiveTests: XCTestCase {
+    /// Concurrent requests, each on its own connection and batched together by the queue, get the
+    /// answers of one-at-a-time classification.
+    func testConcurrentClassifyMatchesSingleRequests() async throws {
+        let fixture = try ServiceFixture()
+        let classifier = fixture.model.classifier
+        let expected = try fixture.photos.map { try classifier.classify([classifier.input(photoAt: $0)], top: 10)[0] }
+        let state = try fixture.state { $0.batching = .init(maxBatch: 8, maxDelay: .milliseconds(20), capacity: 1024) }
+        let app = buildApplication(state)
+        let photos = try fixture.photos.map { try Data(contentsOf: $0) }
+        try await app.test(.live) { client in
+            try await client.waitUntilReady()
+            let port = try XCTUnwrap(client.port)
+            let answers = LockedAnswers()
+            DispatchQueue.concurrentPerform(iterations: 48) { request in
+                let i = request % photos.count
+                let reply = Result { try httpExchange(port: port, method: "POST", path: "/v1/classify?top=10",
+                                                      headers: ["Content-Type": "image/png"], body: photos[i]) }
+                answers.add(i, reply)
+            }
+            XCTAssertEqual(answers.all.count, 48)
+            for (i, reply) in answers.all {
+                let (status, body) = try reply.get()
+                XCTAssertEqual(status, 200, String(decoding: body, as: UTF8.self))
+                let answer = try XCTUnwrap(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+                XCTAssertEqual(answer["label"] as? String, expected[i].label)
+                let top = try XCTUnwrap(answer["top_k"] as? [[String: Any]])
+                XCTAssertEqual(top.map { $0["index"] as? Int }, expected[i].topK.map(\.index))
+                for (got, want) in zip(top, expected[i].topK) {
+                    XCTAssertEqual(got["probability"] as? Double ?? -1, Double(want.probability), accuracy: 1e-5)
+                }
+            }
+            // Some passes held several requests.
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let single = metrics.split(separator: "\n").first { $0.hasPrefix("fashion_inference_batch_size_bucket{le=\"1.0\"}") }
+            let count = metrics.split(separator: "\n").first { $0.hasPrefix("fashion_inference_batch_size_count") }
+            XCTAssertNotNil(single)
+            XCTAssertNotEqual(single?.split(separator: " ").last, count?.split(separator: " ").last, "no request shared a batch")
+        }
+    }
+
+    /// A declared body length over the limit is answered 413 at once, without waiting for the body.
+    func testADeclaredLengthOverTheLimitIsRefusedAtOnce() async throws {
+        let fixture = try ServiceFixture()
+        let app = buildApplication(try fixture.state { $0.body.timeout = .seconds(20) })
+        try await app.test(.live) { client in
+            try await client.waitUntilReady()
+            let port = try XCTUnwrap(client.port)
+            let started = Date()
+            let reply = try await ServiceState.offLoop {
+                try rawExchange(port: port, "POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: \(1 << 30)\r\n\r\nabc")
+            }
+            XCTAssertTrue(reply.hasPrefix("HTTP/1.1 413"), reply)
+            XCTAssertTrue(reply.contains(#""code":"payload_too_large""#), reply)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        }
+    }
+
+    /// A client that sends its headers and then stalls gets 408 when the body timeout passes.
+    func testAStalledUploadTimesOut() async throws {
+        let fixture = try ServiceFixture()
+        let app = buildApplication(try fixture.state { $0.body.timeout = .milliseconds(500) })
+        try await app.test(.live) { client in
+            try await client.waitUntilReady()
+            let port = try XCTUnwrap(client.port)
+            let started = Date()
+            let reply = try await ServiceState.offLoop {
+                try rawExchange(port: port, "POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\nabc")
+            }
+            XCTAssertTrue(reply.hasPrefix("HTTP/1.1 408"), reply)
+            XCTAssertTrue(reply.contains(#""code":"request_timeout""#), reply)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+        }
+    }
+
+    /// Every route in the table answers its method with something other than "no route" or 405.
+    func testEveryRouteInTheTableExists() async throws {
+        let fixture = try ServiceFixture()
+        let app = buildApplication(try fixture.state())
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            for route in routeTable.routes {
+                let path = "/" + route.pattern.map { $0.hasPrefix("{") ? "x" : String($0) }.joined(separator: "/")
+                let response = try await client.execute(uri: path, method: route.method)
+                XCTAssertNotEqual(response.status, .methodNotAllowed, path)
+                if response.status == .notFound { XCTAssertNotEqual(try json(response)["code"] as? String, "no_route", path) }
+            }
+        }
+    }
+}
+
+/// Answers gathered from several threads.
+final class LockedAnswers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [(Int, Result<(Int, Data), any Error>)] = []
+    func add(_ i: Int, _ reply: Result<(Int, Data), any Error>) { lock.withLock { answers.append((i, reply)) } }
+    var all: [(Int, Result<(Int, Data), any Error>)] { lock.withLock { answers } }
+}
+
+/// One HTTP/1.1 request on its own connection: the status and the body of the answer.
+func httpExchange(port: Int, method: String, path: String, headers: [String: String], body: Data) throws -> (Int, Data) {
+    var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+    for (name, value) in headers { head += "\(name): \(value)\r\n" }
+    let reply = try rawExchange(port: port, Data((head + "\r\n").utf8) + body, untilClosed: true)
+    guard let split = reply.range(of: Data("\r\n\r\n".utf8)),
+          let status = Int(String(decoding: reply[..<split.lowerBound], as: UTF8.self).split(separator: " ").dropFirst().first ?? "") else {
+        throw POSIXError(.EBADMSG)
+    }
+    return (status, Data(reply[split.upperBound...]))
+}
+
+/// Sends `request` on a new TCP connection to 127.0.0.1:`port`, then reads until the server closes
+/// the connection or 30 s pass; returns what it read.
+func rawExchange(port: Int, _ request: String) throws -> String {
+    String(decoding: try rawExchange(port: port, Data(request.utf8), untilClosed: false), as: UTF8.self)
+}
+
+/// Sends `request` to 127.0.0.1:`port` and reads the answer: until the server closes the
+/// connection (`untilClosed`) or, else, until a JSON body has started and ended; at most 30 s.
+func rawExchange(port: Int, _ request: Data, untilClosed: Bool) throws -> Data {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    var timeout = timeval(tv_sec: 30, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var sent = 0
+    while sent < request.count {
+        let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL)) }
+        if n <= 0 { break }  // the server may answer and close before reading everything
+        sent += n
+    }
+    var reply = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = recv(fd, &buffer, buffer.count, 0)
+        if n <= 0 { break }
+        reply += buffer[0..<n]
+        if !untilClosed, let text = String(bytes: reply, encoding: .utf8), text.contains("\r\n\r\n"), text.contains("}") { break }
+    }
+    return Data(reply)
+}
