@@ -129,7 +129,7 @@ let package = Package(
         // Every parser of outside data as a fuzz target (bytes in, parse or throw): built with
         // libFuzzer by Fuzz/Package.swift (scripts/fuzz.sh), replayed over the seed corpora by the tests.
         .target(name: "Fuzzing", dependencies: ["Data", "Checkpoint", "Training", "Decoding", "Preprocessing", "Inference",
-                                                "Similarity", "ApproximateSearch", "Report", "Imaging"]),
+                                                "Similarity", "ApproximateSearch", "Report", "Imaging", "Uploads"]),
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Checkpoint", "Imaging"], path: "Tests/TestSupport"),

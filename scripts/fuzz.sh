@@ -10,7 +10,7 @@ seconds=${1:-30}
 shift || true
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-    harnesses=(idx gzip safetensors checkpoint config history image index graph tags classmap augment)
+    harnesses=(idx gzip safetensors checkpoint config history image index graph tags classmap augment multipart)
 fi
 # The sanitizers go in one -sanitize= flag: swiftc keeps only the last -sanitize= it is given, and
 # `swift build --sanitize fuzzer --sanitize address` passes the two in an order that changes from

@@ -65,3 +65,11 @@ write("classmap", "map.json", json.dumps({"shirts": ["Shirt", "T-shirt/top"], "p
 for name, text in {"photo": "flip,crop=2,rotate=10,scale=0.1,erase=0.5,photo", "parts": "photo-crop=0.5,crop-area=0.6,tone=0.5,blur=0.4,clutter=0.3,noise=0.04,jitter=0.3",
                    "none": "none", "best": "flip,crop=2,erase=0.5"}.items():
     write("augment", name, text)
+
+# multipart: the first line is the Content-Type header, the rest the body.
+photo_bytes = bytes([0xFF, 0xD8, 0xFF, 0xE0, 13, 10, 45, 45, 0, 0xFF, 0xD9])
+write("multipart", "form.txt", b"multipart/form-data; boundary=XyZ\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+      b"--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+      + photo_bytes + b"\r\n--XyZ--\r\n")
+write("multipart", "bare.txt", b"multipart/form-data; boundary=\"b b\"\n--b b\r\n\r\ncontent\r\n--b b--")
+write("multipart", "image.txt", b"image/png\n\x89PNG")

@@ -9,6 +9,7 @@ import Preprocessing
 import Report
 import Similarity
 import Training
+import Uploads
 
 /// One parser's fuzz target: it takes any bytes and either parses them or throws; a trap,
 /// hang or sanitizer report is a finding. The same bodies run under libFuzzer (the `Fuzz`
@@ -35,6 +36,7 @@ public struct Harness: Sendable {
         Harness(name: "tags", summary: "tag output being resumed (JSON lines and CSV)", run: tags),
         Harness(name: "classmap", summary: "--class-map files (CSV and JSON)", run: classMap),
         Harness(name: "augment", summary: "--augment lists", run: augment),
+        Harness(name: "multipart", summary: "uploaded request bodies: Content-Type headers and multipart/form-data", run: multipart),
     ]
 
     /// The harness called `name`.
@@ -116,4 +118,13 @@ let fuzzLimits = DecodingLimits(maxFileBytes: 1 << 20, maxPixels: 1 << 20)
 @Sendable func augment(_ bytes: [UInt8]) {
     guard let augmentation = try? Augmentation(parsing: String(decoding: bytes, as: UTF8.self)) else { return }
     _ = augmentation.summary
+}
+
+/// The first line is a Content-Type header; the rest is the body it describes.
+@Sendable func multipart(_ bytes: [UInt8]) {
+    let split = bytes.firstIndex(of: 10) ?? bytes.count
+    guard let type = MediaType(String(decoding: bytes[..<split], as: UTF8.self)) else { return }
+    let body = Foundation.Data(bytes[min(bytes.count, split + 1)...])
+    guard let parts = try? MultipartForm.parts(of: body, boundary: type.parameters["boundary"] ?? "") else { return }
+    for part in parts { _ = (part.name, part.filename, part.mediaType, part.body.count) }
 }

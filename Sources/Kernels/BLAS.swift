@@ -129,6 +129,15 @@ public enum Threads {
         #endif
     }
 
+    /// Gives OpenMP on the calling thread the same count. OpenMP's setting belongs to the thread that
+    /// makes it, so a thread other than the one that called `set` (a server's inference thread)
+    /// calls this before it runs oneDNN primitives.
+    public static func applyToCurrentThread() {
+        #if canImport(CDNNL)
+        omp_set_num_threads(Int32(count))
+        #endif
+    }
+
     /// Made on first use, which also configures the BLAS.
     private static let setting = LockedValue(defaultCount())
 

@@ -93,13 +93,35 @@ public enum PhotoSteps {
         }
         var d = distances()
         for _ in 0 ..< max(0, refinements) {
-            let limit = max(2 * d.sorted()[(d.count - 1) / 2], 0.05 * PaperSteps.maximumDistance)
+            let limit = max(2 * orderStatistic(d, (d.count - 1) / 2), 0.05 * PaperSteps.maximumDistance)
             model = fitPlane(image, ring.indices.filter { d[$0] <= limit }.map { ring[$0] }) ?? model
             d = distances()
         }
-        d.sort()
-        model.spread = d[min(d.count - 1, max(0, Int((percentile * Float(d.count - 1)).rounded())))]
+        model.spread = orderStatistic(d, min(d.count - 1, max(0, Int((percentile * Float(d.count - 1)).rounded()))))
         return model
+    }
+
+    /// `values.sorted()[k]`, found by selection (Hoare's, median-of-three pivots) in linear expected time.
+    static func orderStatistic(_ values: [Float], _ k: Int) -> Float {
+        precondition(values.indices.contains(k), "order statistic \(k) of \(values.count) values")
+        var a = values
+        var low = 0, high = a.count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            let pivot = Swift.max(Swift.min(a[low], a[middle]), Swift.min(Swift.max(a[low], a[middle]), a[high]))
+            var i = low, j = high
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { high = j } else if k >= i { low = i } else { return a[k] }
+        }
+        return a[k]
     }
 
     /// The least-squares colour plane c + gx·u + gy·v through the pixels at `indices`; nil when

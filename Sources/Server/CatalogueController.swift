@@ -1,3 +1,4 @@
+import Checkpoint
 import Foundation
 import Hummingbird
 import Imaging
@@ -100,7 +101,7 @@ struct CatalogueController<Context: RequestContext> {
         guard let vector = inferred.vector else { throw APIError.notFound("no_index", "the model cannot embed photos") }
         let label = argmax(inferred.probabilities)
         let item = CatalogItem(id: id, vector: vector, label: Int32(label), probability: inferred.probabilities[label],
-                               contentHash: UInt64(inferred.sha256.prefix(16), radix: 16) ?? 0)
+                               contentHash: UInt64(SHA256.hex(photo).prefix(16), radix: 16) ?? 0)
         let (replaced, count) = try await ServiceState.offLoop {
             do { return try catalogue.put(item, photo: photo) } catch { throw saveFailed(error) }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Tensor
 
 /// The one queue in front of the model: requests wait in it and a dedicated thread (not an event
@@ -9,7 +10,8 @@ public final class InferenceQueue: @unchecked Sendable {  // state guarded by `c
     public struct Settings: Sendable, Equatable {
         /// The most images run in one pass (a request with more runs alone).
         public var maxBatch = 16
-        /// How long the oldest waiting request waits for others to join its batch (0: never).
+        /// How long the oldest waiting request waits for others to join its batch, while others are
+        /// on their way (`announce()`d: being decoded); 0: never.
         public var maxDelay: Duration = .milliseconds(2)
         /// The most images waiting; a request beyond it is refused (HTTP 503).
         public var capacity = 1024
@@ -56,6 +58,8 @@ public final class InferenceQueue: @unchecked Sendable {  // state guarded by `c
     private let condition = NSCondition()
     private var waiting: [Job] = []
     private var waitingImages = 0
+    private var announced = 0
+    private var computing = false
     private var stopping = false
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
@@ -75,12 +79,35 @@ public final class InferenceQueue: @unchecked Sendable {  // state guarded by `c
     /// Images waiting now.
     public var depth: Int { condition.withLock { waitingImages } }
 
+    /// Whether a batch is being computed now.
+    public var busy: Bool { condition.withLock { computing } }
+
+    /// Runs the images `prepare` makes: while it works (decoding a photo), a batch about to run waits
+    /// for it (up to `maxDelay`); then as `run(_:)`.
+    public func run(preparing prepare: @Sendable () async throws -> Tensor) async throws -> Result {
+        condition.withLock { announced += 1 }
+        let images: Tensor
+        do { images = try await prepare() } catch {
+            condition.withLock {
+                announced -= 1
+                condition.broadcast()
+            }
+            throw error
+        }
+        return try await enqueue(images, announced: true)
+    }
+
     /// Runs `images` [n, C, H, W] in the next batch with room; throws `QueueError.full` at once when
     /// the queue is full and `.stopped` after `stop()`.
     public func run(_ images: Tensor) async throws -> Result {
+        try await enqueue(images, announced: false)
+    }
+
+    private func enqueue(_ images: Tensor, announced wasAnnounced: Bool) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
             defer { condition.unlock() }
+            if wasAnnounced { announced -= 1 }
             if stopping { return continuation.resume(throwing: QueueError.stopped) }
             let n = images.shape[0]
             if waitingImages > 0 && waitingImages + n > settings.capacity { return continuation.resume(throwing: QueueError.full) }
@@ -103,7 +130,9 @@ public final class InferenceQueue: @unchecked Sendable {  // state guarded by `c
 
     /// The thread's loop: wait for a request, gather a batch, run it, answer.
     private func serve() {
+        Threads.applyToCurrentThread()  // oneDNN's OpenMP threads, as `Threads.count` says
         while let batch = nextBatch() {
+            defer { condition.withLock { computing = false } }
             let started = ContinuousClock.now
             let images = batch.count == 1 ? batch[0].images : Self.stack(batch.map(\.images))
             let outputs = compute(images)
@@ -125,7 +154,8 @@ public final class InferenceQueue: @unchecked Sendable {  // state guarded by `c
     }
 
     /// The next batch: the oldest request and those behind it that fit in `maxBatch`, once the batch
-    /// is full or the oldest has waited `maxDelay`; nil when stopping with nothing left.
+    /// is full, no other request is on its way, or the oldest has waited `maxDelay`; nil when
+    /// stopping with nothing left.
     private func nextBatch() -> [Job]? {
         condition.lock()
         defer { condition.unlock() }
@@ -134,7 +164,7 @@ public final class InferenceQueue: @unchecked Sendable {  // state guarded by `c
             condition.wait()
         }
         let deadline = Date(timeIntervalSinceNow: Self.seconds(settings.maxDelay - (ContinuousClock.now - waiting[0].enqueued)))
-        while waitingImages < settings.maxBatch && !stopping && Date() < deadline {
+        while waitingImages < settings.maxBatch && announced > 0 && !stopping && Date() < deadline {
             _ = condition.wait(until: deadline)
         }
         var batch: [Job] = [], images = 0
@@ -143,6 +173,7 @@ public final class InferenceQueue: @unchecked Sendable {  // state guarded by `c
             images += job.images.shape[0]
         }
         waitingImages -= images
+        computing = true
         return batch
     }
 

@@ -49,7 +49,6 @@ public final class ServiceState: Sendable {
         var input: ModelInput
         var probabilities: [Float]
         var vector: [Float]?
-        var sha256: String
     }
 
     /// Decodes and preprocesses `photo` off the event loops, then runs it through the queue. 503 when
@@ -57,29 +56,41 @@ public final class ServiceState: Sendable {
     func infer(photo: Data) async throws -> Inferred {
         try checkReady()
         let model = self.model
-        let input: ModelInput = try await Self.offLoop {
-            let size: (width: Int, height: Int)
-            do { size = try ImageDecoder.size(of: photo) } catch {
-                throw APIError.badRequest("undecodable_image", "the photo cannot be decoded: \(error)")
-            }
-            let (pixels, overflow) = size.width.multipliedReportingOverflow(by: size.height)
-            if overflow || pixels > model.classifier.limits.maxPixels {
-                throw APIError(.contentTooLarge, "too_many_pixels",
-                               "the photo is \(size.width)×\(size.height) pixels, over the \(model.classifier.limits.maxPixels)-pixel limit")
-            }
-            do { return try model.input(photo: photo) } catch {
-                throw APIError.badRequest("undecodable_image", "the photo cannot be decoded: \(error)")
-            }
+        let prepared = LockedValue<ModelInput?>(nil)
+        let result = try await run {
+            let input = try await Self.offLoop { try Self.input(photo: photo, for: model) }
+            prepared.withLock { $0 = input }
+            return Classifier.tensor([input])
         }
-        let result = try await run(Classifier.tensor([input]))
-        return Inferred(input: input, probabilities: result.outputs[0], vector: result.outputs.count > 1 ? result.outputs[1] : nil,
-                        sha256: SHA256.hex(photo))
+        return Inferred(input: prepared.withLock { $0 }!, probabilities: result.outputs[0],
+                        vector: result.outputs.count > 1 ? result.outputs[1] : nil)
+    }
+
+    /// The model input of `photo`: 413 over the pixel cap, 400 when it cannot be decoded.
+    private static func input(photo: Data, for model: ServingModel) throws -> ModelInput {
+        let size: (width: Int, height: Int)
+        do { size = try ImageDecoder.size(of: photo) } catch {
+            throw APIError.badRequest("undecodable_image", "the photo cannot be decoded: \(error)")
+        }
+        let (pixels, overflow) = size.width.multipliedReportingOverflow(by: size.height)
+        if overflow || pixels > model.classifier.limits.maxPixels {
+            throw APIError(.contentTooLarge, "too_many_pixels",
+                           "the photo is \(size.width)×\(size.height) pixels, over the \(model.classifier.limits.maxPixels)-pixel limit")
+        }
+        do { return try model.input(photo: photo) } catch {
+            throw APIError.badRequest("undecodable_image", "the photo cannot be decoded: \(error)")
+        }
     }
 
     /// Runs `images` [n, C, H, W] through the queue, recording its times.
     func run(_ images: Tensor) async throws -> InferenceQueue.Result {
+        try await run { images }
+    }
+
+    /// Runs the images `prepare` makes through the queue (announced while they are made), recording its times.
+    func run(_ prepare: @escaping @Sendable () async throws -> Tensor) async throws -> InferenceQueue.Result {
         do {
-            let result = try await queue.run(images)
+            let result = try await queue.run(preparing: prepare)
             metrics.record(result)
             return result
         } catch InferenceQueue.QueueError.full {

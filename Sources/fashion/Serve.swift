@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Data
 import Foundation
+import Kernels
 import Logging
 import Server
 
@@ -15,7 +16,8 @@ extension Fashion {
                 + "/v2/models/{name}, /v2/models/{name}/ready, /v2/models/{name}/infer) and GET /metrics (Prometheus). "
                 + "Every error answer is JSON {\"error\", \"code\"}. Requests are batched on one inference thread: a batch runs "
                 + "when it holds --max-batch images or its oldest request has waited --max-delay-ms. SIGTERM or SIGINT: "
-                + "requests in flight are answered, then the process exits 0.")
+                + "requests in flight are answered, then the process exits 0. --threads sets the threads of each model pass "
+                + "(default 1 here: photos are decoded and preprocessed on the other cores, several at a time).")
 
         @Option(help: "The weights to serve (a safetensors checkpoint).") var weights: String
         @Option(help: "A catalogue index built from the same weights (fashion index build); enables similar items and updates.")
@@ -50,6 +52,8 @@ extension Fashion {
         }
 
         func run() async throws {
+            // The model runs on one thread unless told otherwise: the other cores decode and preprocess photos.
+            if dataOptions.threadOptions.threads == nil { Threads.set(1) }
             let datasetDirectory = dataOptions.prepare()
             var configuration = ServerConfiguration()
             configuration.host = host

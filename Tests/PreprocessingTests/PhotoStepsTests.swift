@@ -200,3 +200,16 @@ final class PhotoStepsTests: XCTestCase {
                        PixelBox(x: 9, y: 0, width: 9, height: 28))
     }
 }
+
+final class OrderStatisticTests: XCTestCase {
+    func testSelectionGivesTheSortedValueAtEveryRank() {
+        var random = SystemRandomNumberGenerator()
+        for count in [1, 2, 3, 7, 50, 513] {
+            for distinct in [1, 3, 1000] {
+                let values = (0..<count).map { _ in Float(Int.random(in: 0..<distinct, using: &random)) * 0.5 }
+                let sorted = values.sorted()
+                for k in 0..<count { XCTAssertEqual(PhotoSteps.orderStatistic(values, k), sorted[k], "rank \(k) of \(values)") }
+            }
+        }
+    }
+}

@@ -105,19 +105,24 @@ final class ErrorTests: XCTestCase {
 
     func testAFullQueueIs503() async throws {
         let fixture = try ServiceFixture()
-        // Room for one image, and a batch window long enough for the second request to arrive.
-        let state = try fixture.state { $0.batching = .init(maxBatch: 2, maxDelay: .milliseconds(500), capacity: 1) }
+        // Room for one waiting image: while a 256-image infer request runs, one photo waits and the next is refused.
+        let state = try fixture.state { $0.batching = .init(maxBatch: 256, maxDelay: .zero, capacity: 1) }
         let app = buildApplication(state)
         let photo = try fixture.photo(0)
+        let big: [String: Any] = ["inputs": [["name": "input", "shape": [256, 1, 28, 28], "datatype": "FP32",
+                                              "data": [Float](repeating: 0.5, count: 256 * 784)]]]
+        let bigBody = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: big))
         try await app.test(.router) { client in
             try await client.waitUntilReady()
-            while !state.isReady { try await Task.sleep(for: .milliseconds(10)) }
-            async let first = client.execute(uri: "/v1/classify", method: .post, headers: [.contentType: "image/png"], body: photo)
-            try await Task.sleep(for: .milliseconds(150))
-            let second = try await client.execute(uri: "/v1/classify", method: .post, headers: [.contentType: "image/png"], body: photo)
-            try expectError(second, .serviceUnavailable, code: "queue_full")
-            XCTAssertEqual(second.headers[.retryAfter], "1")
-            expectEqual(try await first.status, .ok)
+            async let running = client.execute(uri: "/v2/models/vgg-bn/infer", method: .post, headers: [.contentType: "application/json"], body: bigBody)
+            while state.queue.depth == 0 && state.queue.busy == false { try await Task.sleep(for: .milliseconds(5)) }
+            async let waiting = client.execute(uri: "/v1/classify", method: .post, headers: [.contentType: "image/png"], body: photo)
+            while state.queue.depth == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let refused = try await client.execute(uri: "/v1/classify", method: .post, headers: [.contentType: "image/png"], body: photo)
+            try expectError(refused, .serviceUnavailable, code: "queue_full")
+            XCTAssertEqual(refused.headers[.retryAfter], "1")
+            let statuses = try await [running.status, waiting.status]
+            XCTAssertEqual(statuses, [.ok, .ok])
         }
     }
 
