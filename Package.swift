@@ -153,7 +153,7 @@ let package = Package(
             "Server", "Inference", "Similarity", "Checkpoint", "Models", "Data", "Imaging", "Decoding", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "fashion"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "Imaging", "fashion"]),
     ],
     // Swift 5 mode: kernels share raw buffers across threads by design (see parallelFor).
     swiftLanguageModes: [.v5],

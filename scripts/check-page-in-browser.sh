@@ -23,13 +23,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-need() { command -v "$1" >/dev/null 2>&1; }
-install() {
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    $sudo apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$@" >/dev/null
-}
+source scripts/debian.sh
 missing=()
 need chromium || missing+=(chromium)
 need chromedriver || missing+=(chromium-driver)
@@ -64,7 +58,7 @@ done
 base="$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/serve.log")"
 [ -n "$base" ] || { echo "error: fashion serve did not start:" >&2; cat "$work/serve.log" >&2; exit 1; }
 for _ in $(seq 1 300); do
-    curl -sf "$base/v2/health/ready" >/dev/null && break
+    /usr/bin/python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)" "$base/v2/health/ready" 2>/dev/null && break
     sleep 0.1
 done
 

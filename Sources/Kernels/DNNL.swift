@@ -54,18 +54,27 @@ private final class DNNLContext: @unchecked Sendable {
 
 /// A plain-layout operand (NCHW, OIHW or a vector) and, when the primitive wants another
 /// layout (`wanted`; nil means the plain one), a blocked copy with the reorders between them.
+/// The blocked copy's memory is kept (`persistent`, for training) or borrowed for each call
+/// (`borrowScratch`/`returnScratch`), so that idle inference primitives hold no activations.
 private final class Operand {
     private var plain: dnnl_memory_t?
     private var blocked: dnnl_memory_t?
     private var toBlocked: dnnl_primitive_t?
     private var toPlain: dnnl_primitive_t?
+    private let persistent: Bool
+    private var blockedBytes = 0
+    private var scratch: UnsafeMutableRawPointer?
 
-    init(plain plainDescriptor: dnnl_memory_desc_t, wanted: UnsafePointer<dnnl_memory_desc_t>? = nil, output: Bool) {
+    init(plain plainDescriptor: dnnl_memory_desc_t, wanted: UnsafePointer<dnnl_memory_desc_t>? = nil, output: Bool,
+         persistent: Bool = true) {
+        self.persistent = persistent
         let engine = DNNLContext.shared.engine
         var p = plainDescriptor
         check(dnnl_memory_create(&plain, &p, engine, nil), "memory_create")
         guard let wanted, dnnl_memory_desc_equal(&p, wanted) == 0 else { return }
-        check(dnnl_memory_create(&blocked, wanted, engine, UnsafeMutableRawPointer(bitPattern: -1)), "memory_create")
+        blockedBytes = dnnl_memory_desc_get_size(wanted)
+        // DNNL_MEMORY_ALLOCATE (-1) when kept, else no memory (a handle is set per call).
+        check(dnnl_memory_create(&blocked, wanted, engine, persistent ? UnsafeMutableRawPointer(bitPattern: -1) : nil), "memory_create")
         var descriptor: dnnl_primitive_desc_t?
         if output {
             check(dnnl_reorder_primitive_desc_create(&descriptor, wanted, engine, &p, engine, nil), "reorder")
@@ -97,7 +106,22 @@ private final class Operand {
         run(toPlain, on: stream, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: blocked), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: plain)])
     }
 
+    /// Gives a borrowed blocked copy its memory for one call.
+    func borrowScratch() {
+        guard !persistent, blocked != nil, scratch == nil else { return }
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(blockedBytes, 1), alignment: 64)
+        scratch = memory
+        check(dnnl_memory_set_data_handle(blocked, memory), "set_data_handle")
+    }
+
+    /// Frees the memory `borrowScratch` gave.
+    func returnScratch() {
+        scratch?.deallocate()
+        scratch = nil
+    }
+
     deinit {
+        returnScratch()
         dnnl_primitive_destroy(toBlocked)
         dnnl_primitive_destroy(toPlain)
         dnnl_memory_destroy(blocked)
@@ -165,10 +189,10 @@ public final class DNNLConvolution {
         func md(_ pd: dnnl_primitive_desc_t?, _ what: dnnl_query_t) -> UnsafePointer<dnnl_memory_desc_t> {
             dnnl_primitive_desc_query_md(pd, what, 0)
         }
-        source = Operand(plain: plainSource, wanted: md(forwardDescriptor, dnnl_query_src_md), output: false)
-        weights = Operand(plain: plainWeights, wanted: md(forwardDescriptor, dnnl_query_weights_md), output: false)
+        source = Operand(plain: plainSource, wanted: md(forwardDescriptor, dnnl_query_src_md), output: false, persistent: training)
+        weights = Operand(plain: plainWeights, wanted: md(forwardDescriptor, dnnl_query_weights_md), output: false, persistent: training)
         bias = Operand(plain: plainBias, output: false)
-        destination = Operand(plain: plainDestination, wanted: md(forwardDescriptor, dnnl_query_dst_md), output: true)
+        destination = Operand(plain: plainDestination, wanted: md(forwardDescriptor, dnnl_query_dst_md), output: true, persistent: training)
         guard training else {
             backward = nil
             dnnl_primitive_desc_destroy(forwardDescriptor)
@@ -214,6 +238,9 @@ public final class DNNLConvolution {
     /// y [N, K, P, Q] = x [N, C, H, W] ⋆ w [K, C, R, S] + b [K].
     public func forward(x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>) {
+        let operands = [source, weights, destination]
+        operands.forEach { $0.borrowScratch() }
+        defer { operands.forEach { $0.returnScratch() } }
         var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: source.input(x, on: stream)),
                          dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights.input(w, on: stream)),
                          dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination.output(y))]

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Kernels
 import Logging
 import ServiceLifecycle
 
@@ -52,8 +53,10 @@ let routeTable: RouteTable = {
     return table
 }()
 
-/// Warms the model up (then the service is ready) and, at shutdown, after the server has finished
-/// its requests, stops the inference queue.
+/// Warms the model up (then the service is ready), hands freed memory back to the system every
+/// 10 s while it runs (the program keeps freed blocks for training's sake; a service's come and go
+/// with the load) and, at shutdown, after the server has finished its requests, stops the
+/// inference queue.
 struct EngineService: Service {
     let state: ServiceState
     let logger: Logger
@@ -62,7 +65,12 @@ struct EngineService: Service {
         let started = ContinuousClock.now
         try await state.warmUp()
         logger.info("ready: \(state.model.name), warm-up \(milliseconds(since: started)) ms")
-        try? await gracefulShutdown()
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(10))
+                Allocator.returnFreeMemory()
+            }
+        }
         state.queue.stop()
     }
 }

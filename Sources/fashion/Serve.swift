@@ -78,6 +78,7 @@ extension Fashion {
                 try Catalogue(url: URL(fileURLWithPath: $0), source: model.embeddingSource, datasetDirectory: datasetDirectory)
             }
             let state = ServiceState(model: model, catalogue: catalogue, configuration: configuration)
+            LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }  // stderr is for the one Error: line
             print("serving \(model.name) from \(weights)" + (catalogue.map { ", catalogue \($0.url.path) (\($0.snapshot.count) items)" } ?? "")
                   + "; batches of up to \(maxBatch) within \(maxDelayMs) ms")
             let app = buildApplication(state) { port in

@@ -15,15 +15,6 @@ final class PhotoCommandTests: XCTestCase, RunsFashion {
                "image.gif": "GIF", "image.bmp": "BMP", "image.tiff": "TIFF", "image.heic": "HEIC",
                "bomb.png": "limit", "bomb.jpg": "limit", "bomb.webp": "limit"]
 
-    /// A seeded, untrained seed-cnn saved as a checkpoint in `directory`.
-    func weights(in directory: URL) throws -> String {
-        let url = directory.appendingPathComponent("model.safetensors")
-        try ModelCheckpoint.save(Models.seedCNN(seed: 2), architecture: "seed-cnn",
-                                 classNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
-                                 to: url)
-        return url.path
-    }
-
     func testClassifyPrintsALinePerPhotoAndAnErrorPerBadOne() throws {
         let weights = try weights(in: try TestSupport.temporaryDirectory())
         let paths = good.map { images.appendingPathComponent($0).path }

@@ -1,4 +1,6 @@
+import Checkpoint
 import Foundation
+import Models
 import TestSupport
 import XCTest
 
@@ -30,6 +32,15 @@ extension RunsFashion {
         environment["FASHION_MNIST_DIR"] = try TinyFashionMNIST.directory().path
         process.environment = environment.merging(extra) { $1 }
         return process
+    }
+
+    /// A seeded, untrained seed-cnn saved as a checkpoint in `directory`; returns its path.
+    func weights(in directory: URL) throws -> String {
+        let url = directory.appendingPathComponent("model.safetensors")
+        try ModelCheckpoint.save(Models.seedCNN(seed: 2), architecture: "seed-cnn",
+                                 classNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+                                 to: url)
+        return url.path
     }
 
     /// Runs `fashion` with `arguments` to its end.

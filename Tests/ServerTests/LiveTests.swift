@@ -3,10 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import Inference
 @testable import Server
+import TestSupport
 import XCTest
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The service on a real socket (port 0), and answers under concurrency.
 final class LiveTests: XCTestCase {
@@ -119,7 +117,7 @@ final class LockedAnswers: @unchecked Sendable {
 func httpExchange(port: Int, method: String, path: String, headers: [String: String], body: Data) throws -> (Int, Data) {
     var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
     for (name, value) in headers { head += "\(name): \(value)\r\n" }
-    let reply = try rawExchange(port: port, Data((head + "\r\n").utf8) + body, untilClosed: true)
+    let reply = try rawExchange(port: port, Data((head + "\r\n").utf8) + body)
     guard let split = reply.range(of: Data("\r\n\r\n".utf8)),
           let status = Int(String(decoding: reply[..<split.lowerBound], as: UTF8.self).split(separator: " ").dropFirst().first ?? "") else {
         throw POSIXError(.EBADMSG)
@@ -127,41 +125,17 @@ func httpExchange(port: Int, method: String, path: String, headers: [String: Str
     return (status, Data(reply[split.upperBound...]))
 }
 
-/// Sends `request` on a new TCP connection to 127.0.0.1:`port`, then reads until the server closes
-/// the connection or 30 s pass; returns what it read.
+/// Sends `request` on a new TCP connection to 127.0.0.1:`port` and reads the answer (until its JSON
+/// body is in, the server closes the connection, or 30 s).
 func rawExchange(port: Int, _ request: String) throws -> String {
-    String(decoding: try rawExchange(port: port, Data(request.utf8), untilClosed: false), as: UTF8.self)
+    let connection = try TCPConnection(port: port)
+    try connection.send(request)
+    return String(decoding: connection.receive(untilJSON: true), as: UTF8.self)
 }
 
-/// Sends `request` to 127.0.0.1:`port` and reads the answer: until the server closes the
-/// connection (`untilClosed`) or, else, until a JSON body has started and ended; at most 30 s.
-func rawExchange(port: Int, _ request: Data, untilClosed: Bool) throws -> Data {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EIO) }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-    var timeout = timeval(tv_sec: 30, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var sent = 0
-    while sent < request.count {
-        let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL)) }
-        if n <= 0 { break }  // the server may answer and close before reading everything
-        sent += n
-    }
-    var reply = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = recv(fd, &buffer, buffer.count, 0)
-        if n <= 0 { break }
-        reply += buffer[0..<n]
-        if !untilClosed, let text = String(bytes: reply, encoding: .utf8), text.contains("\r\n\r\n"), text.contains("}") { break }
-    }
-    return Data(reply)
+/// Sends `request` to 127.0.0.1:`port` and reads until the server closes the connection.
+func rawExchange(port: Int, _ request: Data) throws -> Data {
+    let connection = try TCPConnection(port: port)
+    try connection.send(request)
+    return connection.receive()
 }

@@ -7,8 +7,9 @@
 # Both services answer POST /v1/classify for PHOTO (a real-size JPEG; default: the first t-shirt of
 # ../shared/photos/clothing-small-train). wrk (Debian) posts it with 1, 8 and 50 connections for
 # DURATION seconds each (default 60), alternating the two services; each line gives requests/s,
-# p50/p90/p99 latency and the non-2xx answers. Memory of `fashion serve`: resident set after 1,000
-# requests and after 100,000 (MEMORY_REQUESTS; topped up with more requests when the sweep made fewer).
+# p50/p90/p99 latency and the non-2xx answers. Memory of `fashion serve`: resident set at rest
+# (12 s after the load) after its first 1,000 requests (sent from 50 connections) and after
+# 100,000 (MEMORY_REQUESTS; topped up with more requests when the sweep made fewer), and its peak.
 # Settings: DURATION, CONNECTIONS ("1 8 50"), THREADS (wrk threads, 2), MAX_BATCH (16),
 # MAX_DELAY_MS (2), PY_WORKERS (uvicorn processes, 2), PY_TORCH_THREADS (1), FASHION (release binary),
 # VENV (/work/venv, needs torch, fastapi, uvicorn: pip install fastapi 'uvicorn[standard]').
@@ -34,6 +35,9 @@ wait_ready() {
     echo "error: nothing ready on port $1" >&2; exit 1
 }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# Resident memory at rest: 12 s after the load stopped, so that the service has handed freed
+# memory back (it does every 10 s) and what remains is what it holds.
+rest_kib() { sleep 12; rss_kib "$1"; }
 
 "$fashion" serve --weights "$weights" --port "$swift_port" --max-batch "${MAX_BATCH:-16}" \
     --max-delay-ms "${MAX_DELAY_MS:-2}" --queue-capacity 4096 >"$out/fashion.log" 2>&1 &
@@ -55,15 +59,17 @@ both_agree="$(curl -s -H 'Content-Type: image/jpeg' --data-binary @"$photo" "htt
 python_label="$(curl -s -H 'Content-Type: image/jpeg' --data-binary @"$photo" "http://127.0.0.1:$python_port/v1/classify" | python3 -c 'import json,sys; print(json.load(sys.stdin)["label"])')"
 echo "labels: fashion '$both_agree', python '$python_label'"
 
-python3 benchmarks/serve/count_requests.py "http://127.0.0.1:$swift_port/v1/classify" "$photo" 1000 4 >/dev/null
-rss_1k="$(rss_kib "$swift_pid")"
-served=1000
+# The first 1,000 requests from 50 connections at once (wrk, 500 per thread): every batch size and
+# the most photos in flight are seen before the first reading, so that growth after it is a leak.
+warm="$(LIMIT=500 PHOTO="$photo" wrk -t 2 -c 50 -d 15s -s benchmarks/serve/post.lua "http://127.0.0.1:$swift_port" | tail -1)"
+rss_1k="$(rest_kib "$swift_pid")"
+served="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["requests"])' "$warm")"
 
 printf '%-8s %5s %10s %9s %9s %9s %8s\n' service conns "req/s" "p50 ms" "p90 ms" "p99 ms" non-2xx
 for c in $connections; do
     for service in fashion python; do
         port=$([ "$service" = fashion ] && echo "$swift_port" || echo "$python_port")
-        line="$(PHOTO="$photo" wrk -t "$threads" -c "$c" -d "${duration}s" --timeout 30s -s benchmarks/serve/post.lua \
+        line="$(PHOTO="$photo" wrk -t "$((c < threads ? c : threads))" -c "$c" -d "${duration}s" --timeout 30s -s benchmarks/serve/post.lua \
                 "http://127.0.0.1:$port" | tail -1)"
         echo "{\"service\": \"$service\", \"connections\": $c, \"result\": $line}" >>"$out/results.jsonl"
         python3 - "$service" "$c" "$line" <<'PY'
@@ -83,8 +89,9 @@ if [ "$served" -lt "$target" ]; then
     python3 benchmarks/serve/count_requests.py "http://127.0.0.1:$swift_port/v1/classify" "$photo" $((target - served)) 8 >/dev/null
     served="$target"
 fi
-rss_100k="$(rss_kib "$swift_pid")"
-python3 -c "import sys; a, b, n = map(int, sys.argv[1:]); print('fashion serve resident memory: %.1f MiB after 1,000 requests, %.1f MiB after %d (%+.1f%%)' % (a / 1024, b / 1024, n, 100 * (b - a) / a))" \
-    "$rss_1k" "$rss_100k" "$served"
+rss_100k="$(rest_kib "$swift_pid")"
+peak="$(awk '/^VmHWM/ {print $2}' "/proc/$swift_pid/status")"
+python3 -c "import sys; a, b, p, w, n = map(int, sys.argv[1:]); print('fashion serve resident memory at rest: %.1f MiB after %d requests, %.1f MiB after %d (%+.1f%%); peak under load %.1f MiB' % (a / 1024, w, b / 1024, n, 100 * (b - a) / a, p / 1024))" \
+    "$rss_1k" "$rss_100k" "$peak" "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["requests"])' "$warm")" "$served"
 curl -s "http://127.0.0.1:$swift_port/metrics" >"$out/metrics.txt"
 echo "metrics: $out/metrics.txt; raw results: $out/results.jsonl"

@@ -15,3 +15,13 @@ done = function(summary, latency, requests)
     summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end
+
+-- With LIMIT set (requests per wrk thread), each thread stops after that many answers.
+local limit = tonumber(os.getenv("LIMIT") or "")
+if limit then
+  local answered = 0
+  response = function(status, headers, body)
+    answered = answered + 1
+    if answered >= limit then wrk.thread:stop() end
+  end
+end
