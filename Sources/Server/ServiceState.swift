@@ -56,7 +56,7 @@ public final class ServiceState: Sendable {
     func infer(photo: Data) async throws -> Inferred {
         try checkReady()
         let model = self.model
-        let prepared = LockedValue<ModelInput?>(nil)
+        let prepared = LockedValue<ModelInput?>(nil)  // set by the closure, which runs before `run` returns
         let result = try await run {
             let input = try await Self.offLoop { try Self.input(photo: photo, for: model) }
             prepared.withLock { $0 = input }
