@@ -32,16 +32,19 @@ public struct ServingModel: @unchecked Sendable {
         self.weightsSHA256 = weightsSHA256
     }
 
-    /// The checkpoint at `url` with its own preprocessing; `limits` bound uploaded photos.
-    public static func load(weights url: URL, name: String? = nil, limits: DecodingLimits = .default) throws -> ServingModel {
+    /// The checkpoint at `url`, made a classifier by `classifier` (default: its own preprocessing,
+    /// photos within `limits`).
+    public static func load(weights url: URL, name: String? = nil, limits: DecodingLimits = .default,
+                            classifier: (ModelCheckpoint) throws -> Classifier = { try Classifier($0) }) throws -> ServingModel {
         let bytes: Data
         do { bytes = try Data(contentsOf: url) } catch {
             throw ServerError("\(url.path): cannot read the weights (\(error.localizedDescription))")
         }
         let checkpoint = try ModelCheckpoint.load(SafeTensors.parse(bytes, file: url.path), file: url.path,
                                                   defaultClassNames: FashionMNIST.classNames)
-        return ServingModel(classifier: try Classifier(checkpoint, limits: limits), name: name, weightsPath: url.path,
-                            weightsSHA256: SHA256.hex(bytes))
+        var made = try classifier(checkpoint)
+        if limits != .default { made.limits = limits }
+        return ServingModel(classifier: made, name: name, weightsPath: url.path, weightsSHA256: SHA256.hex(bytes))
     }
 
     /// The model input for a photo file's bytes, and the picture of it (what the model sees).

@@ -1,6 +1,4 @@
 import ArgumentParser
-import Checkpoint
-import Data
 import Foundation
 import Kernels
 import Logging
@@ -65,15 +63,7 @@ extension Fashion {
             configuration.datasetDirectory = datasetDirectory
             if let tokenFile { configuration.token = try Self.token(in: tokenFile) }
 
-            let url = URL(fileURLWithPath: weights)
-            let bytes: Foundation.Data
-            do { bytes = try Foundation.Data(contentsOf: url) } catch {
-                throw UsageError("\(weights): cannot read (\(error.localizedDescription))")
-            }
-            let checkpoint = try ModelCheckpoint.load(SafeTensors.parse(bytes, file: weights), file: weights,
-                                                      defaultClassNames: FashionMNIST.classNames)
-            let model = ServingModel(classifier: try photo.classifier(checkpoint), name: modelName, weightsPath: weights,
-                                     weightsSHA256: SHA256.hex(bytes))
+            let model = try ServingModel.load(weights: URL(fileURLWithPath: weights), name: modelName) { try photo.classifier($0) }
             let catalogue = try index.map {
                 try Catalogue(url: URL(fileURLWithPath: $0), source: model.embeddingSource, datasetDirectory: datasetDirectory)
             }
