@@ -13,7 +13,7 @@ public func buildApplication(_ state: ServiceState, logger: Logger? = nil,
     let configuration = state.configuration
     return Application(
         router: buildRouter(state),
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(ServiceState.seconds(configuration.idleTimeout) * 1e9)))),
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(InferenceQueue.seconds(configuration.idleTimeout) * 1e9)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fashion"),
         services: [EngineService(state: state, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -73,10 +73,6 @@ struct EngineService: Service {
         }
         state.queue.stop()
     }
-}
-
-extension ServiceState {
-    static func seconds(_ duration: Duration) -> Double { InferenceQueue.seconds(duration) }
 }
 
 /// The context of every request: Hummingbird's basics, with answers encoded with sorted keys and
