@@ -109,7 +109,7 @@ let package = Package(
         // Untrusted request bodies: media types and multipart/form-data (no server code, so it is fuzzed alone).
         .target(name: "Uploads", swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "Server", dependencies: [
-            "Inference", "Similarity", "Checkpoint", "Decoding", "Preprocessing", "Imaging", "Data", "Tensor", "Kernels", "Uploads",
+            "Inference", "Similarity", "Checkpoint", "Decoding", "Preprocessing", "Imaging", "Data", "NN", "Tensor", "Kernels", "Uploads",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),

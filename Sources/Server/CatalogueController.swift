@@ -2,6 +2,7 @@ import Checkpoint
 import Foundation
 import Hummingbird
 import Imaging
+import NN
 import Similarity
 
 /// Similar items and catalogue updates: `POST /v1/similar`, `GET /v1/items/{id}/similar`,
@@ -176,11 +177,6 @@ private func saveFailed(_ error: any Error) -> APIError {
 func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }
     return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-}
-
-/// The index of the largest value (the first of equals).
-func argmax(_ values: [Float]) -> Int {
-    values.indices.max { values[$0] < values[$1] || (values[$0] == values[$1] && $0 > $1) } ?? 0
 }
 
 extension CharacterSet {
