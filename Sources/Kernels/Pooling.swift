@@ -2,7 +2,11 @@
 
 /// Max-pools `x` [N, C, H, W] into `y` [N, C, P, Q], recording in `argmax` the
 /// flat input index (within its plane) of each maximum, for the backward pass.
-public func maxPoolForward(_ x: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry,
+///
+/// With `rectify`, computes max-pool(ReLU(x)) — equal to ReLU(max-pool(x)), so one pass over the
+/// smaller output instead of a ReLU pass over the input: a maximum that is not positive becomes 0
+/// (NaN stays NaN) with argmax −1, which sends it no gradient (as ReLU's backward would not).
+public func maxPoolForward(_ x: UnsafePointer<Float>, batch: Int, geometry g: ConvGeometry, rectify: Bool = false,
                            into y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
     let inPlane = g.height * g.width
     let isPlain2x2 = g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
@@ -13,8 +17,13 @@ public func maxPoolForward(_ x: UnsafePointer<Float>, batch: Int, geometry g: Co
             let output = y + plane * g.outputPlane
             let index = argmax + plane * g.outputPlane
             if isPlain2x2 {
-                maxPool2x2(input, width: g.width, rows: g.outputHeight, columns: g.outputWidth,
-                           into: output, argmax: index)
+                if rectify {
+                    maxPool2x2(input, width: g.width, rows: g.outputHeight, columns: g.outputWidth, rectify: true,
+                               into: output, argmax: index)
+                } else {
+                    maxPool2x2(input, width: g.width, rows: g.outputHeight, columns: g.outputWidth, rectify: false,
+                               into: output, argmax: index)
+                }
                 continue
             }
             for p in 0..<g.outputHeight {
@@ -31,8 +40,9 @@ public func maxPoolForward(_ x: UnsafePointer<Float>, batch: Int, geometry g: Co
                             if v > best || (v.isNaN && !best.isNaN) { best = v; bestIndex = h * g.width + w }
                         }
                     }
-                    output[p * g.outputWidth + q] = best
-                    index[p * g.outputWidth + q] = Int32(bestIndex)
+                    let kept = !rectify || best > 0
+                    output[p * g.outputWidth + q] = kept || best.isNaN ? best : 0
+                    index[p * g.outputWidth + q] = kept ? Int32(bestIndex) : -1
                 }
             }
         }
@@ -40,7 +50,8 @@ public func maxPoolForward(_ x: UnsafePointer<Float>, batch: Int, geometry g: Co
 }
 
 /// Routes each output gradient `dy` [N, C, P, Q] to the input position that won the
-/// max, writing `dx` [N, C, H, W] (zeroed here first).
+/// max, writing `dx` [N, C, H, W] (zeroed here first); an argmax of −1 (a rectified window
+/// without a positive value) routes nothing.
 public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, batch: Int,
                             geometry g: ConvGeometry, into dx: UnsafeMutablePointer<Float>) {
     let inPlane = g.height * g.width
@@ -50,14 +61,15 @@ public func maxPoolBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePointer<In
             target.update(repeating: 0, count: inPlane)
             let gradient = dy + plane * g.outputPlane
             let index = argmax + plane * g.outputPlane
-            for i in 0..<g.outputPlane { target[Int(index[i])] += gradient[i] }
+            for i in 0..<g.outputPlane where index[i] >= 0 { target[Int(index[i])] += gradient[i] }
         }
     }
 }
 
 /// The common 2×2, stride-2 case without padding, branch-free: the first maximum wins ties.
+/// `rectify` as in `maxPoolForward` (callers pass a constant, so each variant is specialised).
 @inline(__always)
-private func maxPool2x2(_ input: UnsafePointer<Float>, width: Int, rows: Int, columns: Int,
+private func maxPool2x2(_ input: UnsafePointer<Float>, width: Int, rows: Int, columns: Int, rectify: Bool,
                         into output: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
     for p in 0..<rows {
         let top = input + 2 * p * width
@@ -69,8 +81,15 @@ private func maxPool2x2(_ input: UnsafePointer<Float>, width: Int, rows: Int, co
             let upperIndex = b > a ? base + 1 : base
             let lower = d > c ? d : c
             let lowerIndex = d > c ? base + Int32(width) + 1 : base + Int32(width)
-            output[p * columns + q] = lower > upper ? lower : upper
-            argmax[p * columns + q] = lower > upper ? lowerIndex : upperIndex
+            let best = lower > upper ? lower : upper
+            let bestIndex = lower > upper ? lowerIndex : upperIndex
+            if rectify {
+                output[p * columns + q] = best > 0 || best.isNaN ? best : 0
+                argmax[p * columns + q] = best > 0 ? bestIndex : -1
+            } else {
+                output[p * columns + q] = best
+                argmax[p * columns + q] = bestIndex
+            }
         }
     }
 }

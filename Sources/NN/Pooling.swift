@@ -36,23 +36,29 @@ public final class MaxPool2D: Layer {
 
     // x: [N, C, H, W] → y: [N, C, P, Q]
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
+        forward(x, phase: phase, rectifying: false)
+    }
+
+    /// The forward pass of ReLU followed by this pool when `rectifying` (`Sequential` runs the pair
+    /// so): the same output and, through `backward`, the same input gradient, in one pass.
+    public func forward(_ x: consuming Tensor, phase: Phase, rectifying: Bool) -> Tensor {
         guard phase == .training else {
             var scratch: [Int32] = []  // inference writes no state of the layer
-            return pool(x, argmax: &scratch)
+            return pool(x, rectifying: rectifying, argmax: &scratch)
         }
         inputShape = x.shape
-        return pool(x, argmax: &argmax)
+        return pool(x, rectifying: rectifying, argmax: &argmax)
     }
 
     /// The maxima of x's windows, with where each came from in `argmax` (grown as needed).
-    private func pool(_ x: Tensor, argmax: inout [Int32]) -> Tensor {
+    private func pool(_ x: Tensor, rectifying: Bool, argmax: inout [Int32]) -> Tensor {
         let g = geometry(for: x.shape)
         var y = Tensor.uninitialized(outputShape(for: x.shape))  // every window writes its maximum
         if argmax.count < y.count { argmax = [Int32](repeating: 0, count: y.count) }
         x.scalars.withUnsafeBufferPointer { xp in
             y.scalars.withUnsafeMutableBufferPointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ap in
-                    maxPoolForward(xp.baseAddress!, batch: x.shape[0], geometry: g,
+                    maxPoolForward(xp.baseAddress!, batch: x.shape[0], geometry: g, rectify: rectifying,
                                    into: yp.baseAddress!, argmax: ap.baseAddress!)
                 }
             }

@@ -6,11 +6,21 @@ public final class Sequential: Layer {
     /// The layers and their names, in the order data flows through them.
     public let layers: [(name: String, layer: any Layer)]
 
+    /// The positions of ReLUs directly followed by a max-pool. Each such pair runs as one rectifying
+    /// max-pool: max-pooling commutes with ReLU, so the outputs and gradients are the same, and the
+    /// ReLU's passes over the (four times larger) input disappear.
+    private let rectifiedPools: Set<Int>
+
     /// A chain of layers; names must be unique (they prefix checkpoint keys).
     public init(_ layers: [(String, any Layer)]) {
         precondition(Set(layers.map(\.0)).count == layers.count, "layer names must be unique")
-        self.layers = layers.map { (name: $0.0, layer: $0.1) }
+        let chain = layers.map { (name: $0.0, layer: $0.1) }
+        self.layers = chain
+        rectifiedPools = Set(chain.indices.dropLast().filter { chain[$0].layer is ReLU && chain[$0 + 1].layer is MaxPool2D })
     }
+
+    /// The names of ReLUs run inside the max-pool that follows them (their time is the pool's).
+    public var fusedLayerNames: [String] { rectifiedPools.sorted().map { layers[$0].name } }
 
     public var parameters: [NamedParameter] {
         layers.flatMap { entry in entry.layer.parameters.map { ("\(entry.name).\($0.name)", $0.parameter) } }
@@ -55,9 +65,13 @@ public final class Sequential: Layer {
 
     public func forward(_ input: consuming Tensor, phase: Phase) -> Tensor {
         var x = input
-        for entry in layers {
+        for (index, entry) in layers.enumerated() where !rectifiedPools.contains(index) {
             let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
-            x = entry.layer.forward(consume x, phase: phase)
+            if index > 0, rectifiedPools.contains(index - 1), let pool = entry.layer as? MaxPool2D {
+                x = pool.forward(consume x, phase: phase, rectifying: true)
+            } else {
+                x = entry.layer.forward(consume x, phase: phase)
+            }
             if profiling {
                 profile[entry.name, default: (0, 0)].forward += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             }
@@ -69,9 +83,11 @@ public final class Sequential: Layer {
     /// unless `needsInputGradient`.
     public func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         var g = gradient
-        for (index, entry) in layers.enumerated().reversed() {
+        for (index, entry) in layers.enumerated().reversed() where !rectifiedPools.contains(index) {
             let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
-            g = entry.layer.backward(consume g, needsInputGradient: index > 0 || needsInputGradient)
+            // A rectifying pool's backward is also its ReLU's (the ReLU at index − 1 is skipped).
+            let first = rectifiedPools.contains(index - 1) ? index - 1 : index
+            g = entry.layer.backward(consume g, needsInputGradient: first > 0 || needsInputGradient)
             if profiling {
                 profile[entry.name, default: (0, 0)].backward += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             }
