@@ -48,18 +48,14 @@ extension Conv2D {
         var db = Tensor.uninitialized([outputChannels])
         x.scalars.withUnsafeBufferPointer { xp in
         dy.scalars.withUnsafeBufferPointer { dyp in
+        weight.value.scalars.withUnsafeBufferPointer { wp in
         dw.scalars.withUnsafeMutableBufferPointer { dwp in
         db.scalars.withUnsafeMutableBufferPointer { dbp in
-            convolution.backwardWeights(x: xp.baseAddress!, dy: dyp.baseAddress!, dw: dwp.baseAddress!,
-                                        db: bias == nil ? nil : dbp.baseAddress!)
-            if needsInputGradient {
-                weight.value.scalars.withUnsafeBufferPointer { wp in
-                    dx.scalars.withUnsafeMutableBufferPointer { dxp in
-                        convolution.backwardData(dy: dyp.baseAddress!, weights: wp.baseAddress!, dx: dxp.baseAddress!)
-                    }
-                }
-            }
-        }}}}
+        dx.scalars.withUnsafeMutableBufferPointer { dxp in
+            convolution.backward(x: xp.baseAddress!, dy: dyp.baseAddress!, weights: wp.baseAddress!,
+                                 dx: needsInputGradient ? dxp.baseAddress! : nil, dw: dwp.baseAddress!,
+                                 db: bias == nil ? nil : dbp.baseAddress!)
+        }}}}}}
         accumulate(dw, into: weight)
         if let bias { accumulate(db, into: bias) }
         return dx
