@@ -59,7 +59,12 @@ let package = Package(
         // (oneDNN or im2col), pooling, normalisation, optimiser updates, threads. The only unsafe code,
         // and the only target built -Ounchecked (also in debug builds, so `swift test` runs at
         // speed): its callers check shapes and counts before they get here.
+        // The elementwise loops in C, compiled for AVX-512, AVX2 + FMA and baseline x86-64 with the
+        // best variant chosen when the program loads (Swift code is compiled for baseline x86-64);
+        // no floating-point contraction, so every variant gives the same numbers.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
         .target(name: "Kernels", dependencies: [
+            "CKernels",
             .target(name: "CBLAS", condition: .when(platforms: [.linux])),
             .target(name: "CMalloc", condition: .when(platforms: [.linux])),
         ] + (useDNNL ? [.target(name: "CDNNL", condition: .when(platforms: [.linux]))] : []), swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

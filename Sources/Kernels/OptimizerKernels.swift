@@ -1,5 +1,7 @@
 // Elementwise optimiser updates, split over threads (they are memory-bound:
-// every parameter, gradient and moment is read and written once per step).
+// every parameter, gradient and moment is read and written once per step); the loops themselves
+// are C (CKernels), vectorised for the CPU at hand.
+import CKernels
 
 /// Adam update in PyTorch's form, for `count` elements:
 /// m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p·(1 − lr·wd) − lr·(m/c1) / (√(v/c2) + ε),
@@ -13,14 +15,8 @@ public func adamUpdate(parameter p: UnsafeMutablePointer<Float>, gradient g: Uns
     let inverseRootCorrection2 = 1 / correction2.squareRoot()
     let keep = 1 - lr * weightDecay
     parallelFor(count, minimumPerThread: 65_536) { range in
-        for i in range {
-            let gi = g[i]
-            let mi = beta1 * m[i] + (1 - beta1) * gi
-            let vi = beta2 * v[i] + (1 - beta2) * gi * gi
-            m[i] = mi
-            v[i] = vi
-            p[i] = p[i] * keep - stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + epsilon)
-        }
+        let i = range.lowerBound
+        fashion_adam(p + i, g + i, m + i, v + i, range.count, stepSize, beta1, beta2, inverseRootCorrection2, epsilon, keep)
     }
 }
 
@@ -37,12 +33,8 @@ public func sgdUpdate(parameter p: UnsafeMutablePointer<Float>, gradient g: Unsa
             for i in range { p[i] -= lr * (g[i] + weightDecay * p[i]) }
             return
         }
-        for i in range {
-            let di = g[i] + weightDecay * p[i]
-            let bi = firstStep ? di : momentum * b[i] + di
-            b[i] = bi
-            p[i] -= lr * (nesterov ? di + momentum * bi : bi)
-        }
+        let i = range.lowerBound
+        fashion_sgd_momentum(p + i, g + i, b + i, range.count, lr, momentum, firstStep ? 1 : 0, weightDecay, nesterov ? 1 : 0)
     }
 }
 
