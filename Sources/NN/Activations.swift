@@ -76,14 +76,16 @@ public final class Dropout: Layer {
         let scale = 1 / (1 - rate)
         if mask.count != x.count { mask = [Float](repeating: 0, count: x.count) }
         var y = x
+        var local = generator  // a local copy: the loop then keeps the generator's state in registers
         mask.withUnsafeMutableBufferPointer { m in
             y.scalars.withUnsafeMutableBufferPointer { yp in
                 for i in m.indices {
-                    m[i] = generator.nextUnitFloat() >= rate ? scale : 0
+                    m[i] = local.nextUnitFloat() >= rate ? scale : 0
                     yp[i] *= m[i]
                 }
             }
         }
+        generator = local
         return y
     }
 

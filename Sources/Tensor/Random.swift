@@ -1,7 +1,9 @@
 /// A small, fast, seedable generator (xoshiro256**), so that every run with the
 /// same seed draws the same weights, shuffles and dropout masks.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0, s1, s2, s3: UInt64
+    // Inlinable (with its state visible to inlined code) so that loops drawing one number per
+    // element, such as dropout's masks, keep the state in registers instead of calling out.
+    @usableFromInline var s0, s1, s2, s3: UInt64
 
     /// A generator whose whole sequence is determined by `seed`.
     public init(seed: UInt64) {
@@ -18,6 +20,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// The next 64 random bits.
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -28,11 +31,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform Float in [0, 1) with 24 random bits.
-    @inline(__always)
+    @inlinable
     public mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }
 
-    @inline(__always)
-    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable
+    func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
