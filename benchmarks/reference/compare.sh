@@ -2,11 +2,18 @@
 # Seed-CNN timing comparison on this machine: Swift, PyTorch and Keras doing the
 # same training work (50,000 images, batch 64, Adam), run back to back.
 #
-# Prints one table: seconds per training epoch (median of the epochs after the
-# first, which is a warm-up), inference images/s at batch 256, batch-1 latency
-# p50, test accuracy, and Swift's epoch time divided by the faster of PyTorch
-# and Keras.  Not part of CI.  Takes several minutes with the defaults: run it
-# on an otherwise idle machine.
+# Prints the CPU (model, AVX-512/BF16/VNNI flags) and three tables:
+#  1. seed-cnn training: seconds per epoch (median of the epochs after the
+#     first, a warm-up), inference images/s at batch 256, batch-1 latency,
+#     test accuracy, and Swift's epoch time over the faster of PyTorch and Keras;
+#  2. inference of the Swift run's weights in every precision: Swift fp32 and
+#     bf16, PyTorch fp32 and bf16 autocast, onnxruntime fp32 and int8 (the same
+#     weights exported to ONNX, static quantization calibrated on CALIBRATE
+#     training images: inference_compare.py);
+#  3. one resnet20-w2 training step at batch 128, fp32 and bf16: Swift
+#     (`fashion bench --precision`) against PyTorch autocast.
+# Not part of CI.  Takes several minutes with the defaults: run it on an
+# otherwise idle machine.
 #
 # Usage:  bash benchmarks/reference/compare.sh
 #
@@ -19,6 +26,8 @@
 #   LATENCY_CALLS=    Python only: batch-1 calls for the latency percentiles
 #   SKIP_BUILD=1      use the existing .build/release/fashion as it is
 #   VENV=/work/venv   Python venv (made/completed by setup_venv.sh)
+#   CALIBRATE=1000    training images for the int8 activation ranges
+#   SKIP_PRECISION=1  only table 1 (the training comparison of issue 4)
 #
 # Smoke test:  EPOCHS=1 THREADS=1 TRAIN_IMAGES=2000 TEST_IMAGES=512 \
 #              LATENCY_CALLS=100 bash benchmarks/reference/compare.sh
@@ -31,6 +40,8 @@ TRAIN_IMAGES="${TRAIN_IMAGES:-}"
 TEST_IMAGES="${TEST_IMAGES:-}"
 LATENCY_CALLS="${LATENCY_CALLS:-}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
+CALIBRATE="${CALIBRATE:-1000}"
+SKIP_PRECISION="${SKIP_PRECISION:-0}"
 VENV="${VENV:-/work/venv}"
 PY="$VENV/bin/python"
 FASHION=.build/release/fashion
@@ -44,6 +55,8 @@ show_log() {
 }
 
 # --- Setup ---------------------------------------------------------------------
+flags=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f|avx512_bf16|avx512_vnni|avx_vnni' | sort -u | tr '\n' ' ')
+echo "== CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores; flags: $flags"
 echo "== setup: venv ($VENV) and release build"
 quietly setup_venv bash "$REF/setup_venv.sh"
 if [[ "$SKIP_BUILD" != 1 ]]; then
@@ -130,4 +143,55 @@ print(f"\nepoch time Swift / fastest of PyTorch and Keras ({fastest['framework']
 best_ips = max(runs[1:], key=lambda r: r["inference_images_per_second"])
 print(f"inference images/s Swift / fastest of the two ({best_ips['framework']}): "
       f"{runs[0]['inference_images_per_second'] / best_ips['inference_images_per_second']:.2f}")
+EOF
+[[ "$SKIP_PRECISION" == 1 ]] && exit 0
+
+# --- Inference in every precision, on the Swift run's weights -------------------
+echo
+echo "== inference by precision: fashion evaluate/bench --precision, inference_compare.py --calibrate $CALIBRATE"
+for precision in fp32 bf16; do
+    "$FASHION" evaluate --weights "$tmp/swift/last.safetensors" --json --threads "$THREADS" \
+        --precision "$precision" >"$tmp/eval_$precision.json" || { echo "error: evaluate $precision failed" >&2; exit 1; }
+    "$FASHION" bench --json --steps 1 --threads "$THREADS" --precision "$precision" >"$tmp/bench_$precision.json" \
+        || { echo "error: bench $precision failed" >&2; exit 1; }
+done
+"$PY" "$REF/inference_compare.py" --weights "$tmp/swift/last.safetensors" --threads "$THREADS" \
+    --calibrate "$CALIBRATE" --json >"$tmp/inference.json" 2>"$tmp/inference.log" \
+    || { cat "$tmp/inference.log" >&2; exit 1; }
+python3 - "$tmp" <<'EOF'
+import json, sys
+tmp = sys.argv[1]
+rows = []
+for precision in ("fp32", "bf16"):
+    bench = json.load(open(f"{tmp}/bench_{precision}.json"))["report"]
+    rows.append((f"swift {precision}", bench["inferenceImagesPerSecond"],
+                 json.load(open(f"{tmp}/eval_{precision}.json"))["accuracy"], bench["precisionImplementation"]))
+others = json.load(open(f"{tmp}/inference.json"))
+rows += [(r["framework"], r["images_per_second"], r["test_accuracy"], "") for r in others["rows"]]
+print(f"{'inference (batch 256)':<24} {'images/s':>9} {'test acc':>9}")
+for name, ips, acc, how in rows:
+    print(f"{name:<24} {ips:>9.0f} {acc:>9.4f}" + (f"   ({how})" if how else ""))
+best = max((r for r in rows if "fp32" in r[0] and not r[0].startswith("swift")), key=lambda r: r[1])
+print(f"\nSwift fp32 / fastest other fp32 ({best[0]}): {rows[0][1] / best[1]:.2f}")
+EOF
+
+# --- resnet20-w2 training steps, fp32 and bf16 ----------------------------------
+echo
+echo "== resnet20-w2 training step at batch 128: fashion bench --precision, pytorch_bf16_resnet20w2.py"
+for precision in fp32 bf16; do
+    "$FASHION" bench --model resnet20-w2 --batch-size 128 --steps 15 --skip-inference --json --threads "$THREADS" \
+        --precision "$precision" >"$tmp/resnet_$precision.json" || { echo "error: bench resnet20-w2 failed" >&2; exit 1; }
+done
+"$PY" "$REF/pytorch_bf16_resnet20w2.py" --threads "$THREADS" >"$tmp/resnet_torch.txt" 2>&1 \
+    || { cat "$tmp/resnet_torch.txt" >&2; exit 1; }
+python3 - "$tmp" <<'EOF'
+import json, re, sys
+tmp = sys.argv[1]
+swift = {p: json.load(open(f"{tmp}/resnet_{p}.json"))["report"]["stepMilliseconds"] for p in ("fp32", "bf16")}
+text = open(f"{tmp}/resnet_torch.txt").read()
+torch_ms = {"fp32": float(re.search(r"float32: median step ([\d.]+) ms", text).group(1)),
+            "bf16": float(re.search(r"bfloat16 autocast: median step ([\d.]+) ms", text).group(1))}
+print(f"{'resnet20-w2 step':<18} {'swift ms':>9} {'pytorch ms':>11} {'swift/pytorch':>14}")
+for p in ("fp32", "bf16"):
+    print(f"{p:<18} {swift[p]:>9.1f} {torch_ms[p]:>11.1f} {swift[p] / torch_ms[p]:>14.2f}")
 EOF

@@ -2,8 +2,12 @@
 the CPU, float32 against bfloat16 autocast (oneDNN), to size what bf16 convolutions could buy
 the `best` recipe. Synthetic input, no augmentation; median of 15 steps after 3 warm-up steps.
 
-Usage: $VENV/bin/python benchmarks/reference/pytorch_bf16_resnet20w2.py  (venv: setup_venv.sh)"""
-import time, torch, torch.nn as nn, torch.nn.functional as F
+Usage: $VENV/bin/python benchmarks/reference/pytorch_bf16_resnet20w2.py [--threads 2]  (venv: setup_venv.sh)"""
+import argparse, time, torch, torch.nn as nn, torch.nn.functional as F
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--threads", type=int, default=2)
+torch.set_num_threads(parser.parse_args().threads)
 
 class Block(nn.Module):
     def __init__(s, cin, cout, stride):
