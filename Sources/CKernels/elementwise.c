@@ -1,6 +1,8 @@
 // See include/ckernels.h. Compiled with -O3, -ffp-contract=off and -fno-math-errno (Package.swift).
 #include "ckernels.h"
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
 #define VARIANTS __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -50,6 +52,27 @@ void fashion_multiply(float *restrict x, const float *restrict mask, ptrdiff_t n
 VARIANTS
 void fashion_add(const float *restrict x, float *restrict y, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+VARIANTS
+void fashion_round_bf16(const float *x, float *y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], 4);
+        uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u;
+        // NaN: keep the sign and exponent, force a quiet mantissa bit (rounding could carry it into Inf).
+        uint32_t out = (u & 0x7FFFFFFFu) > 0x7F800000u ? ((u & 0xFFFF0000u) | 0x00400000u) : rounded;
+        memcpy(&y[i], &out, 4);
+    }
+}
+
+int fashion_cpu_has_bf16(void) {
+#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16");
+#else
+    return 0;
+#endif
 }
 
 const char *fashion_ckernels_isa(void) {

@@ -141,9 +141,9 @@ private func run(_ primitive: dnnl_primitive_t?, on stream: dnnl_stream_t?, _ ar
     check(dnnl_primitive_execute(primitive, stream, Int32(arguments.count), arguments), "execute")
 }
 
-private func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+private func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
     var md = dnnl_memory_desc_t()
-    check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), dnnl_f32, tag), "memory_desc_init")
+    check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), type, tag), "memory_desc_init")
     return md
 }
 
@@ -167,9 +167,32 @@ public final class DNNLConvolution {
         let gradientWeights, gradientBias: Operand
     }
 
+    /// Whether oneDNN runs bf16 convolutions on this CPU with its own kernels (AVX512-BF16): probed
+    /// once with a small convolution; false where only its slow reference code would.
+    public static let hasBF16Kernels: Bool = {
+        guard Precision.cpuHasBF16, let engine = DNNLContext.shared.engine else { return false }
+        var source = descriptor([2, 16, 8, 8], dnnl_format_tag_any, dnnl_bf16)
+        var weights = descriptor([16, 16, 3, 3], dnnl_format_tag_any, dnnl_bf16)
+        var destination = descriptor([2, 16, 8, 8], dnnl_format_tag_any)
+        var convolution = dnnl_convolution_desc_t()
+        let one: [Int64] = [1, 1]
+        guard dnnl_convolution_forward_desc_init(&convolution, dnnl_forward_training, dnnl_convolution_direct, &source, &weights,
+                                                 nil, &destination, one, one, one) == dnnl_success else { return false }
+        var primitiveDescriptor: dnnl_primitive_desc_t?
+        guard dnnl_primitive_desc_create(&primitiveDescriptor, &convolution, nil, engine, nil) == dnnl_success else { return false }
+        defer { dnnl_primitive_desc_destroy(primitiveDescriptor) }
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(primitiveDescriptor, dnnl_query_impl_info_str, 0, &name) == dnnl_success,
+              let name else { return false }
+        return !String(cString: name).contains("ref")
+    }()
+
     /// Primitives for input [batch, C, H, W] (`geometry`), `outputChannels` filters, with or without
-    /// bias; the backward ones only when `training`.
-    public init(batch: Int, geometry g: ConvGeometry, outputChannels: Int, hasBias: Bool, training: Bool = true) {
+    /// bias; the backward ones only when `training`. With `precision` bf16 the operands (input,
+    /// weights, output gradient) are converted to bf16 by the reorders into the kernels' layouts
+    /// and the results (output, gradients) are fp32; callers check `hasBF16Kernels` first.
+    public init(batch: Int, geometry g: ConvGeometry, outputChannels: Int, hasBias: Bool, training: Bool = true,
+                precision: Precision = .fp32) {
         self.hasBias = hasBias
         let engine = DNNLContext.shared.engine
         check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream_create")
@@ -179,8 +202,14 @@ public final class DNNLConvolution {
         let plainSource = descriptor(srcDims, dnnl_nchw), plainWeights = descriptor(weightDims, dnnl_oihw)
         let plainDestination = descriptor(dstDims, dnnl_nchw)
         let plainBias = hasBias ? descriptor([outputChannels], dnnl_x) : dnnl_memory_desc_t()
-        var anySource = descriptor(srcDims, dnnl_format_tag_any), anyWeights = descriptor(weightDims, dnnl_format_tag_any)
+        let operandType = precision == .bf16 ? dnnl_bf16 : dnnl_f32
+        var anySource = descriptor(srcDims, dnnl_format_tag_any, operandType)
+        var anyWeights = descriptor(weightDims, dnnl_format_tag_any, operandType)
         var anyDestination = descriptor(dstDims, dnnl_format_tag_any)
+        // Backward: the output gradient is an operand; the input and weight gradients are results.
+        var anyGradientOutput = descriptor(dstDims, dnnl_format_tag_any, operandType)
+        var anyGradientInput = descriptor(srcDims, dnnl_format_tag_any)
+        var anyGradientWeights = descriptor(weightDims, dnnl_format_tag_any)
         var biasDescriptor = plainBias
         let strides: [Int64] = [Int64(g.strideHeight), Int64(g.strideWidth)]
         let padBefore: [Int64] = [Int64(g.padTop), Int64(g.padLeft)]
@@ -210,8 +239,8 @@ public final class DNNLConvolution {
         }
 
         var data = dnnl_convolution_desc_t()
-        check(dnnl_convolution_backward_data_desc_init(&data, dnnl_convolution_direct, &anySource, &anyWeights,
-                                                       &anyDestination, strides, padBefore, padAfter), "backward_data_desc_init")
+        check(dnnl_convolution_backward_data_desc_init(&data, dnnl_convolution_direct, &anyGradientInput, &anyWeights,
+                                                       &anyGradientOutput, strides, padBefore, padAfter), "backward_data_desc_init")
         var dataDescriptor: dnnl_primitive_desc_t?
         check(dnnl_primitive_desc_create(&dataDescriptor, &data, nil, engine, forwardDescriptor), "primitive_desc_create")
         check(dnnl_primitive_create(&backwardDataPrimitive, dataDescriptor), "primitive_create")
@@ -220,9 +249,10 @@ public final class DNNLConvolution {
         var diffBiasDescriptor = plainBias
         // One input channel: left to choose, AVX2's kernels pad it to 8 blocked channels (8× the work,
         // 7.5 ms per seed-cnn step on Zen 3); from plain NCHW its GEMM kernel takes 4.1 ms.
-        var weightsSourceDescriptor = g.channels == 1 ? plainSource : anySource
-        check(dnnl_convolution_backward_weights_desc_init(&weightGradient, dnnl_convolution_direct, &weightsSourceDescriptor, &anyWeights,
-                                                          &diffBiasDescriptor, &anyDestination, strides, padBefore, padAfter),
+        var weightsSourceDescriptor = g.channels == 1 ? descriptor(srcDims, dnnl_nchw, operandType) : anySource
+        check(dnnl_convolution_backward_weights_desc_init(&weightGradient, dnnl_convolution_direct, &weightsSourceDescriptor,
+                                                          &anyGradientWeights, &diffBiasDescriptor, &anyGradientOutput,
+                                                          strides, padBefore, padAfter),
               "backward_weights_desc_init")
         var weightsDescriptor: dnnl_primitive_desc_t?
         check(dnnl_primitive_desc_create(&weightsDescriptor, &weightGradient, nil, engine, forwardDescriptor), "primitive_desc_create")
@@ -309,6 +339,7 @@ public final class DNNLInferencePool: @unchecked Sendable {
         let batch, outputChannels: Int
         let geometry: ConvGeometry
         let hasBias: Bool
+        let precision: Precision
     }
     private let lock = NSLock()
     private var idle: [(key: Key, convolution: DNNLConvolution)] = []
@@ -318,13 +349,15 @@ public final class DNNLInferencePool: @unchecked Sendable {
 
     /// y [N, K, P, Q] = x [N, C, H, W] ⋆ w [K, C, R, S] + b [K], on an object of this shape that no
     /// other caller is using.
-    public func forward(batch: Int, geometry: ConvGeometry, outputChannels: Int, x: UnsafePointer<Float>,
-                        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {
-        let key = Key(batch: batch, outputChannels: outputChannels, geometry: geometry, hasBias: bias != nil)
+    public func forward(batch: Int, geometry: ConvGeometry, outputChannels: Int, precision: Precision = .fp32,
+                        x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        y: UnsafeMutablePointer<Float>) {
+        let key = Key(batch: batch, outputChannels: outputChannels, geometry: geometry, hasBias: bias != nil, precision: precision)
         let convolution = lock.withLock { () -> DNNLConvolution? in
             guard let i = idle.lastIndex(where: { $0.key == key }) else { return nil }
             return idle.remove(at: i).convolution
-        } ?? DNNLConvolution(batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: bias != nil, training: false)
+        } ?? DNNLConvolution(batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: bias != nil, training: false,
+                             precision: precision)
         convolution.forward(x: x, weights: weights, bias: bias, y: y)
         lock.withLock {
             idle.append((key, convolution))

@@ -5,8 +5,8 @@ import Tensor
 // y[K, n·P·Q] = weight[K, C·R·S] × col[C·R·S, n·P·Q].
 extension Conv2D {
     /// The training pass, in the layer's reused buffers (the columns kept for backward when the batch fits one chunk).
-    func forwardIm2col(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
-        let y = im2colForward(x, g, columns: &workspace, product: &gathered)
+    func forwardIm2col(_ x: Tensor, _ g: ConvGeometry, weights: Tensor) -> Tensor {
+        let y = im2colForward(x, g, weights: weights, columns: &workspace, product: &gathered)
         columnsKept = x.shape[0] <= chunkSize(g)
         return y
     }
@@ -14,15 +14,16 @@ extension Conv2D {
     /// Images per im2col chunk, so that the columns stay within `workspaceLimit`.
     func chunkSize(_ g: ConvGeometry) -> Int { max(1, workspaceLimit / (g.patchSize * g.outputPlane)) }
 
-    /// y = the convolution of x through im2col + GEMM, with `columns` and `product` as workspaces (grown as needed).
-    func im2colForward(_ x: Tensor, _ g: ConvGeometry, columns workspace: inout [Float], product gathered: inout [Float]) -> Tensor {
+    /// y = the convolution of x by `weights` through im2col + GEMM, with `columns` and `product` as workspaces (grown as needed).
+    func im2colForward(_ x: Tensor, _ g: ConvGeometry, weights: Tensor, columns workspace: inout [Float],
+                       product gathered: inout [Float]) -> Tensor {
         let batch = x.shape[0]
         var y = Tensor.uninitialized([batch, outputChannels, g.outputHeight, g.outputWidth])  // scatterChannels writes all
         let chunk = min(batch, chunkSize(g))
         reserve(&workspace, g.patchSize * chunk * g.outputPlane)
         reserve(&gathered, outputChannels * chunk * g.outputPlane)
         x.scalars.withUnsafeBufferPointer { xp in
-        weight.value.scalars.withUnsafeBufferPointer { wp in
+        weights.scalars.withUnsafeBufferPointer { wp in
         workspace.withUnsafeMutableBufferPointer { col in
         gathered.withUnsafeMutableBufferPointer { product in
         y.scalars.withUnsafeMutableBufferPointer { yp in
@@ -43,7 +44,7 @@ extension Conv2D {
     }
 
     // The im2col columns come from forward when the batch fitted in one chunk, else are recomputed.
-    func backwardIm2col(_ dy: Tensor, x: Tensor, _ g: ConvGeometry, needsInputGradient: Bool) -> Tensor {
+    func backwardIm2col(_ dy: Tensor, x: Tensor, weights: Tensor, _ g: ConvGeometry, needsInputGradient: Bool) -> Tensor {
         let batch = x.shape[0]
         var dx = needsInputGradient ? Tensor(shape: x.shape) : Tensor.empty
         var biasGradient = bias?.gradient ?? Tensor.empty
@@ -52,7 +53,7 @@ extension Conv2D {
         reserve(&gathered, outputChannels * chunk * g.outputPlane)
         x.scalars.withUnsafeBufferPointer { xp in
         dy.scalars.withUnsafeBufferPointer { dyp in
-        weight.value.scalars.withUnsafeBufferPointer { wp in
+        weights.scalars.withUnsafeBufferPointer { wp in
         weight.gradient.scalars.withUnsafeMutableBufferPointer { dwp in
         biasGradient.scalars.withUnsafeMutableBufferPointer { dbp in
         workspace.withUnsafeMutableBufferPointer { col in

@@ -6,34 +6,36 @@ import Tensor
 extension Conv2D {
     /// The training primitives for inputs of `shape`, made on first use (the training batch and the
     /// last partial batch each get their own).
-    private func oneDNN(_ shape: [Int], _ g: ConvGeometry) -> DNNLConvolution {
-        if let p = primitives[shape] { return p }
-        let p = DNNLConvolution(batch: shape[0], geometry: g, outputChannels: outputChannels, hasBias: bias != nil)
-        primitives[shape] = p
+    private func oneDNN(_ shape: [Int], _ g: ConvGeometry, _ precision: Precision) -> DNNLConvolution {
+        let key = shape + [precision == .bf16 ? 1 : 0]
+        if let p = primitives[key] { return p }
+        let p = DNNLConvolution(batch: shape[0], geometry: g, outputChannels: outputChannels, hasBias: bias != nil,
+                                precision: precision)
+        primitives[key] = p
         return p
     }
 
     /// The training pass, on this layer's primitives for the shape.
-    func forwardOneDNN(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
-        let convolution = oneDNN(x.shape, g)
-        return convolve(x, g) { convolution.forward(x: $0, weights: $1, bias: $2, y: $3) }
+    func forwardOneDNN(_ x: Tensor, _ g: ConvGeometry, weights: Tensor, precision: Precision) -> Tensor {
+        let convolution = oneDNN(x.shape, g, precision)
+        return convolve(x, g, weights) { convolution.forward(x: $0, weights: $1, bias: $2, y: $3) }
     }
 
     /// The inference pass, on a pooled forward-only primitive (no state of this layer is touched).
-    func inferOneDNN(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
-        convolve(x, g) {
-            DNNLInferencePool.shared.forward(batch: x.shape[0], geometry: g, outputChannels: outputChannels,
+    func inferOneDNN(_ x: Tensor, _ g: ConvGeometry, weights: Tensor, precision: Precision) -> Tensor {
+        convolve(x, g, weights) {
+            DNNLInferencePool.shared.forward(batch: x.shape[0], geometry: g, outputChannels: outputChannels, precision: precision,
                                              x: $0, weights: $1, bias: $2, y: $3)
         }
     }
 
     /// y [N, K, P, Q] written by `run(x, weight, bias, y)`.
-    private func convolve(_ x: Tensor, _ g: ConvGeometry,
+    private func convolve(_ x: Tensor, _ g: ConvGeometry, _ weights: Tensor,
                           _ run: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>) -> Void)
         -> Tensor {
         var y = Tensor.uninitialized([x.shape[0], outputChannels, g.outputHeight, g.outputWidth])
         x.scalars.withUnsafeBufferPointer { xp in
-        weight.value.scalars.withUnsafeBufferPointer { wp in
+        weights.scalars.withUnsafeBufferPointer { wp in
         y.scalars.withUnsafeMutableBufferPointer { yp in
         withBias { bp in run(xp.baseAddress!, wp.baseAddress!, bp, yp.baseAddress!) }}}}
         return y
@@ -41,14 +43,15 @@ extension Conv2D {
 
     /// oneDNN overwrites its outputs, so the parameter gradients are computed into scratch
     /// tensors and then added to the accumulated ones.
-    func backwardOneDNN(_ dy: Tensor, x: Tensor, _ g: ConvGeometry, needsInputGradient: Bool) -> Tensor {
-        let convolution = oneDNN(x.shape, g)
+    func backwardOneDNN(_ dy: Tensor, x: Tensor, weights: Tensor, _ g: ConvGeometry, precision: Precision,
+                        needsInputGradient: Bool) -> Tensor {
+        let convolution = oneDNN(x.shape, g, precision)
         var dx = needsInputGradient ? Tensor.uninitialized(x.shape) : Tensor.empty
         var dw = Tensor.uninitialized(weight.value.shape)
         var db = Tensor.uninitialized([outputChannels])
         x.scalars.withUnsafeBufferPointer { xp in
         dy.scalars.withUnsafeBufferPointer { dyp in
-        weight.value.scalars.withUnsafeBufferPointer { wp in
+        weights.scalars.withUnsafeBufferPointer { wp in
         dw.scalars.withUnsafeMutableBufferPointer { dwp in
         db.scalars.withUnsafeMutableBufferPointer { dbp in
         dx.scalars.withUnsafeMutableBufferPointer { dxp in

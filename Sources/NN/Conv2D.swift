@@ -100,24 +100,32 @@ public final class Conv2D: Layer {
     // x: [N, C, H, W] → y: [N, K, P, Q]
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let g = geometry(for: x.shape)
-        guard phase == .training else { return infer(x, g) }
+        let arithmetic = Arithmetic.current
+        // bf16 without native kernels: the operands rounded to bf16 values, then the fp32 kernels.
+        let source = arithmetic == .roundedBF16 ? x.roundedToBFloat16() : x
+        let weights = arithmetic == .roundedBF16 ? weight.value.roundedToBFloat16() : weight.value
+        guard phase == .training else { return infer(source, g, weights, arithmetic) }
         columnsKept = false  // forwardIm2col sets it when its columns stay valid for backward
         #if canImport(CDNNL)
-        let y = ConvolutionBackend.current == .oneDNN ? forwardOneDNN(x, g) : forwardIm2col(x, g)
+        let y = ConvolutionBackend.current == .oneDNN
+            ? forwardOneDNN(source, g, weights: weights, precision: arithmetic.kernelPrecision)
+            : forwardIm2col(source, g, weights: weights)
         #else
-        let y = forwardIm2col(x, g)
+        let y = forwardIm2col(source, g, weights: weights)
         #endif
-        input = x
+        input = source
         return y
     }
 
     /// The inference pass: reads the weights, writes no state (safe from several threads at once).
-    private func infer(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
+    private func infer(_ x: Tensor, _ g: ConvGeometry, _ weights: Tensor, _ arithmetic: Arithmetic) -> Tensor {
         #if canImport(CDNNL)
-        if ConvolutionBackend.current == .oneDNN { return inferOneDNN(x, g) }
+        if ConvolutionBackend.current == .oneDNN {
+            return inferOneDNN(x, g, weights: weights, precision: arithmetic.kernelPrecision)
+        }
         #endif
         var columns: [Float] = [], product: [Float] = []
-        return im2colForward(x, g, columns: &columns, product: &product)
+        return im2colForward(x, g, weights: weights, columns: &columns, product: &product)
     }
 
     // dy: [N, K, P, Q] → dx: [N, C, H, W]; accumulates dweight and dbias.
@@ -126,10 +134,16 @@ public final class Conv2D: Layer {
         let g = geometry(for: x.shape)
         precondition(dy.shape == [x.shape[0], outputChannels, g.outputHeight, g.outputWidth],
                      "Conv2D.backward: gradient shape \(dy.shape) does not match the output")
+        let arithmetic = Arithmetic.current
+        let gradient = arithmetic == .roundedBF16 ? dy.roundedToBFloat16() : dy
+        let weights = arithmetic == .roundedBF16 ? weight.value.roundedToBFloat16() : weight.value
         #if canImport(CDNNL)
-        if ConvolutionBackend.current == .oneDNN { return backwardOneDNN(dy, x: x, g, needsInputGradient: needsInputGradient) }
+        if ConvolutionBackend.current == .oneDNN {
+            return backwardOneDNN(gradient, x: x, weights: weights, g, precision: arithmetic.kernelPrecision,
+                                  needsInputGradient: needsInputGradient)
+        }
         #endif
-        return backwardIm2col(dy, x: x, g, needsInputGradient: needsInputGradient)
+        return backwardIm2col(gradient, x: x, weights: weights, g, needsInputGradient: needsInputGradient)
     }
 
     /// Calls `body` with the bias values, or nil for a convolution without bias.

@@ -32,21 +32,25 @@ public final class Dense: Layer {
     // x: [N, in] → y: [N, out]
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let n = outputShape(for: x.shape)[0]
+        // bf16: the operands rounded to bf16 values, multiplied by the fp32 kernels.
+        let bf16 = Precision.current == .bf16
+        let source = bf16 ? x.roundedToBFloat16() : x
+        let weights = bf16 ? weight.value.roundedToBFloat16() : weight.value
         // Start from the bias in every row, then add x · weightᵀ.
         var y = Tensor.uninitialized([n, outputFeatures])
         y.scalars.withUnsafeMutableBufferPointer { yp in
             bias.value.scalars.withUnsafeBufferPointer { bp in
                 for row in 0..<n { (yp.baseAddress! + row * outputFeatures).update(from: bp.baseAddress!, count: outputFeatures) }
             }
-            x.scalars.withUnsafeBufferPointer { xp in
-                weight.value.scalars.withUnsafeBufferPointer { wp in
+            source.scalars.withUnsafeBufferPointer { xp in
+                weights.scalars.withUnsafeBufferPointer { wp in
                     sgemm(transposeA: false, transposeB: true, m: n, n: outputFeatures, k: inputFeatures,
                           a: xp.baseAddress!, lda: inputFeatures, b: wp.baseAddress!, ldb: inputFeatures,
                           beta: 1, c: yp.baseAddress!, ldc: outputFeatures)
                 }
             }
         }
-        if phase == .training { input = x }
+        if phase == .training { input = source }
         return y
     }
 
@@ -55,6 +59,8 @@ public final class Dense: Layer {
         guard let x = input else { preconditionFailure("Dense.backward without a training forward pass") }
         let n = x.shape[0]
         precondition(dy.shape == [n, outputFeatures], "Dense.backward: gradient shape \(dy.shape) does not match the output")
+        let bf16 = Precision.current == .bf16
+        let dy = bf16 ? dy.roundedToBFloat16() : dy
         var dx = needsInputGradient ? Tensor(shape: x.shape) : Tensor.empty
         dy.scalars.withUnsafeBufferPointer { dyp in
             x.scalars.withUnsafeBufferPointer { xp in
@@ -70,7 +76,7 @@ public final class Dense: Layer {
                 }
             }
             if needsInputGradient {
-                weight.value.scalars.withUnsafeBufferPointer { wp in
+                (bf16 ? weight.value.roundedToBFloat16() : weight.value).scalars.withUnsafeBufferPointer { wp in
                     dx.scalars.withUnsafeMutableBufferPointer { dxp in
                         sgemm(transposeA: false, transposeB: false, m: n, n: inputFeatures, k: outputFeatures,
                               a: dyp.baseAddress!, lda: outputFeatures, b: wp.baseAddress!, ldb: inputFeatures,

@@ -47,6 +47,13 @@ public struct BenchmarkReport: Codable {
     public var latencyLayers: [LayerTiming] = []
     /// Peak resident memory of the process so far, in MiB.
     public var peakResidentMiB: Double
+    /// The products' number format (`fp32`, `bf16`) and how this CPU runs it.
+    public var precision = Precision.current.rawValue
+    public var precisionImplementation = Precision.current == .bf16 ? Precision.bf16Implementation : "fp32 kernels"
+    /// The instruction set of the elementwise loops on this CPU (`avx512f`, `avx2`, `baseline`).
+    public var elementwiseKernels = elementwiseInstructionSet
+    /// ReLUs that ran inside the max-pool after them (their time is in the pool's line).
+    public var fusedLayers: [String] = []
 }
 
 /// Measures training and inference speed.
@@ -126,7 +133,8 @@ public enum Benchmark {
             stepMilliseconds: perStep * 1000, epochSeconds: perStep * stepsPerEpoch,
             epochTFLOP: stepFLOP * stepsPerEpoch / 1e12, layers: layers,
             inferenceImagesPerSecond: nil, inferenceBatchSize: 256,
-            latencyP50Milliseconds: nil, latencyP99Milliseconds: nil, peakResidentMiB: peakResidentMiB())
+            latencyP50Milliseconds: nil, latencyP99Milliseconds: nil, peakResidentMiB: peakResidentMiB(),
+            fusedLayers: model.fusedLayerNames)
     }
 
     /// Images per second classifying all of `images` at `batchSize` (best of `passes`).

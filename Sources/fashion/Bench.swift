@@ -71,6 +71,10 @@ extension Fashion {
                                 r.epochSeconds, r.steps)]
             lines.append(String(format: "arithmetic: %.2f TFLOP per epoch → %.0f GFLOP/s overall", r.epochTFLOP,
                                 r.epochTFLOP * 1000 / r.epochSeconds))
+            lines.append("precision \(r.precision) (\(r.precisionImplementation)); elementwise loops: \(r.elementwiseKernels)")
+            if !r.fusedLayers.isEmpty {
+                lines.append("fused: \(r.fusedLayers.joined(separator: ", ")) run inside the max-pool after each (time in its line)")
+            }
             lines.append("")
             lines.append("part          forward ms  backward ms   share   fwd GFLOP/s  bwd GFLOP/s")
             for l in r.layers {

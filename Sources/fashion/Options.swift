@@ -8,20 +8,28 @@ import Kernels
 import Models
 import Training
 
-/// How many threads to compute with.
+/// How to compute: how many threads, and in which number format.
 struct ThreadOptions: ParsableArguments {
     @Option(help: "Threads for decoding, kernels, BLAS and oneDNN (default: all cores).")
     var threads: Int?
+
+    @Option(help: ArgumentHelp(
+        "Number format of the convolution and dense products: fp32, or bf16 (bf16 operands, fp32 sums, fp32 weights and optimiser).",
+        discussion: "bf16 runs on oneDNN's bf16 kernels on CPUs with AVX512-BF16; elsewhere the operands are rounded to bf16 and multiplied in fp32: the same numbers, slower than fp32."))
+    var precision: Precision = .fp32
 
     func validate() throws {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
     }
 
-    /// Applies the thread setting.
+    /// Applies the thread and precision settings.
     func apply() {
         if let threads { Threads.set(threads) }
+        Precision.current = precision
     }
 }
+
+extension Precision: ExpressibleByArgument {}
 
 /// Where the dataset lives and how many threads to compute with.
 struct DataOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Data
 import Foundation
+import Kernels
 import Inference
 import Models
 import PhotoDataset
@@ -175,6 +176,7 @@ extension Fashion {
             print("training \(config.model)\(config.recipe.map { " (recipe \($0))" } ?? "") for \(trainer.geometry) on \(trainer.train.count) images, "
                   + "\(validating); batch \(config.batchSize), seed \(config.seed) → \(directory.relativePath)")
             print("  \(config.summary)")
+            if Precision.current == .bf16 { print("  precision bf16: \(Precision.bf16Implementation)") }
             try trainer.run()
             if config.images != nil && trainer.validation.count > 0 { try reportValidation(of: trainer) }
             let weights = directory.appendingPathComponent(RunFiles.best).relativePath

@@ -27,6 +27,13 @@ void fashion_multiply(float *x, const float *mask, ptrdiff_t n);
 /// y[i] += x[i].
 void fashion_add(const float *x, float *y, ptrdiff_t n);
 
+/// y[i] = x[i] rounded to the nearest bfloat16 (ties to even; NaN stays NaN), kept in float
+/// storage: the low 16 bits become 0. x and y may be the same array.
+void fashion_round_bf16(const float *x, float *y, ptrdiff_t n);
+
+/// Whether the CPU has AVX512-BF16 (bf16 dot products, vdpbf16ps).
+int fashion_cpu_has_bf16(void);
+
 /// The name of the instruction set the loader chose for these loops ("avx512f", "avx2", "baseline").
 const char *fashion_ckernels_isa(void);
 
