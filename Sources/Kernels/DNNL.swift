@@ -252,8 +252,9 @@ public final class DNNLConvolution {
         var weightGradient = dnnl_convolution_desc_t()
         var diffBiasDescriptor = plainBias
         // One input channel: left to choose, AVX2's kernels pad it to 8 blocked channels (8× the work,
-        // 7.5 ms per seed-cnn step on Zen 3); from plain NCHW its GEMM kernel takes 4.1 ms.
-        var weightsSourceDescriptor = g.channels == 1 ? descriptor(srcDims, dnnl_nchw, operandType) : anySource
+        // 7.5 ms per seed-cnn step on Zen 3); from plain NCHW its GEMM kernel takes 4.1 ms. (fp32
+        // only: bf16 keeps the layout the bf16 kernels choose.)
+        var weightsSourceDescriptor = g.channels == 1 && precision == .fp32 ? plainSource : anySource
         check(dnnl_convolution_backward_weights_desc_init(&weightGradient, dnnl_convolution_direct, &weightsSourceDescriptor,
                                                           &anyGradientWeights, &diffBiasDescriptor, &anyGradientOutput,
                                                           strides, padBefore, padAfter),
