@@ -24,10 +24,21 @@ public enum Precision: String, Sendable, CaseIterable {
     /// True when the CPU has AVX512-BF16, so oneDNN's bf16 convolution kernels can run.
     public static let cpuHasBF16 = fashion_cpu_has_bf16() != 0
 
+    /// True when bf16 convolutions run on oneDNN's bf16 kernels (the backend in use is oneDNN and
+    /// it has them for this CPU); otherwise bf16 is emulated by rounding the operands.
+    public static var nativeBF16Convolutions: Bool {
+        #if canImport(CDNNL)
+        return ConvolutionBackend.current == .oneDNN && DNNLConvolution.hasBF16Kernels
+        #else
+        return false
+        #endif
+    }
+
     /// How bf16 runs here, in a sentence for progress lines and docs.
     public static var bf16Implementation: String {
-        cpuHasBF16 && ConvolutionBackend.current == .oneDNN
-            ? "native bf16 convolutions (AVX512-BF16, oneDNN); dense layers on bf16-rounded operands"
+        if nativeBF16Convolutions { return "native bf16 convolutions (AVX512-BF16, oneDNN); dense layers on bf16-rounded operands" }
+        return cpuHasBF16
+            ? "emulated: operands rounded to bf16 values, multiplied by the fp32 kernels (no oneDNN bf16 kernels in use)"
             : "emulated: operands rounded to bf16 values, multiplied by the fp32 kernels (this CPU has no AVX512-BF16)"
     }
 }

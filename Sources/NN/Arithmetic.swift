@@ -9,10 +9,7 @@ enum Arithmetic: Equatable {
     /// What convolutions do now (dense layers always round: `Dense` uses `Precision.current` alone).
     static var current: Arithmetic {
         guard Precision.current == .bf16 else { return .fp32 }
-        #if canImport(CDNNL)
-        if ConvolutionBackend.current == .oneDNN && DNNLConvolution.hasBF16Kernels { return .nativeBF16 }
-        #endif
-        return .roundedBF16
+        return Precision.nativeBF16Convolutions ? .nativeBF16 : .roundedBF16
     }
 
     /// The format the kernels are asked for.
