@@ -7,6 +7,7 @@ import gzip
 import os
 import statistics
 import struct
+import time
 
 import numpy as np
 
@@ -58,6 +59,22 @@ def load_part(data_dir, prefix):
     images = read_idx(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz"))
     labels = read_idx(os.path.join(data_dir, f"{prefix}-labels-idx1-ubyte.gz"))
     return images.astype(np.float32) / 255.0, labels.astype(np.int64)
+
+
+def throughput(run, x, passes=3, budget=float("inf")):
+    """Best-of-`passes` images/s calling `run` on x in batches of EVAL_BATCH_SIZE; fewer passes when
+    they would take more than `budget` seconds."""
+    n = len(x)
+    best, spent = float("inf"), 0.0
+    for _ in range(passes):
+        start = time.perf_counter()
+        for i in range(0, n, EVAL_BATCH_SIZE):
+            run(x[i:i + EVAL_BATCH_SIZE])
+        elapsed = time.perf_counter() - start
+        best, spent = min(best, elapsed), spent + elapsed
+        if spent + elapsed > budget:
+            break
+    return n / best
 
 
 def record_epoch(epochs, epoch, train, val, log):

@@ -16,7 +16,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 
 import numpy as np
 import torch
@@ -27,20 +26,10 @@ import common  # noqa: E402
 from seed_cnn import SeedCNN  # noqa: E402
 
 
-def throughput(run, x, passes=3, budget=30.0):
-    """Best-of-`passes` images/s over x at batch 256; fewer passes when they would take more than
-    `budget` seconds (PyTorch's bf16 autocast on a CPU without bf16 instructions is ~20x slower)."""
-    best = float("inf")
-    spent = 0.0
-    for _ in range(passes):
-        start = time.perf_counter()
-        for i in range(0, len(x), common.EVAL_BATCH_SIZE):
-            run(x[i:i + common.EVAL_BATCH_SIZE])
-        elapsed = time.perf_counter() - start
-        best, spent = min(best, elapsed), spent + elapsed
-        if spent + elapsed > budget:
-            break
-    return len(x) / best
+def throughput(run, x):
+    """common.throughput with a 30-s budget: PyTorch's bf16 autocast on a CPU without bf16
+    instructions is ~20x slower than fp32."""
+    return common.throughput(run, x, budget=30.0)
 
 
 def accuracy(run, x, y):

@@ -50,7 +50,7 @@ import keras
 from keras import layers
 
 import common
-from common import (BATCH_SIZE, EVAL_BATCH_SIZE, LATENCY_CALLS, VAL_IMAGES,
+from common import (BATCH_SIZE, EVAL_BATCH_SIZE, LATENCY_CALLS, VAL_IMAGES, throughput,
                     load_part)
 
 
@@ -133,14 +133,7 @@ def compiled_forward(model):
 def inference_throughput(forward, x, passes=3):
     """Best-of-`passes` images/s at batch 256 (x: a tf.Tensor)."""
     forward(x[:EVAL_BATCH_SIZE])  # trace outside the timing
-    n = int(x.shape[0])
-    best = float("inf")
-    for _ in range(passes):
-        start = time.perf_counter()
-        for i in range(0, n, EVAL_BATCH_SIZE):
-            forward(x[i:i + EVAL_BATCH_SIZE])
-        best = min(best, time.perf_counter() - start)
-    return n / best
+    return throughput(forward, x, passes)
 
 
 def single_image_latency(forward, x, calls=LATENCY_CALLS, warmup=20):

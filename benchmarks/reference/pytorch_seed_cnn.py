@@ -96,13 +96,7 @@ def evaluate(model, x, y):
 def inference_throughput(model, x, passes=3):
     """Best-of-`passes` images/s at batch 256 (eval mode, no_grad)."""
     model.eval()
-    best = float("inf")
-    for _ in range(passes):
-        start = time.perf_counter()
-        for i in range(0, len(x), EVAL_BATCH_SIZE):
-            model(x[i:i + EVAL_BATCH_SIZE])
-        best = min(best, time.perf_counter() - start)
-    return len(x) / best
+    return common.throughput(model, x, passes)
 
 
 @torch.no_grad()
