@@ -43,6 +43,8 @@ public final class Conv2D: Layer {
     // primitives come from `DNNLInferencePool`, their im2col buffers are their own).
     /// The input of the last training forward pass, for backward.
     private var input: Tensor?
+    /// With emulated bf16, that pass's rounded weights, so backward does not round them again.
+    private var roundedWeights: Tensor?
 
     // State of the im2col path (Conv2D+Im2col.swift).
     /// Upper bound on the im2col workspace (floats): 16 M floats = 64 MB at any batch size.
@@ -114,6 +116,7 @@ public final class Conv2D: Layer {
         let y = forwardIm2col(source, g, weights: weights)
         #endif
         input = source
+        roundedWeights = arithmetic == .roundedBF16 ? weights : nil
         return y
     }
 
@@ -136,7 +139,8 @@ public final class Conv2D: Layer {
                      "Conv2D.backward: gradient shape \(dy.shape) does not match the output")
         let arithmetic = Arithmetic.current
         let gradient = arithmetic == .roundedBF16 ? dy.roundedToBFloat16() : dy
-        let weights = arithmetic == .roundedBF16 ? weight.value.roundedToBFloat16() : weight.value
+        let weights = arithmetic == .roundedBF16 ? roundedWeights ?? weight.value.roundedToBFloat16() : weight.value
+        roundedWeights = nil
         #if canImport(CDNNL)
         if ConvolutionBackend.current == .oneDNN {
             return backwardOneDNN(gradient, x: x, weights: weights, g, precision: arithmetic.kernelPrecision,

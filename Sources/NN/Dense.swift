@@ -9,6 +9,8 @@ public final class Dense: Layer {
     public let bias: Parameter
     public let inputFeatures, outputFeatures: Int
     private var input: Tensor?
+    /// With bf16, the last training forward pass's rounded weights, so backward does not round them again.
+    private var roundedWeights: Tensor?
 
     /// A layer with Glorot-uniform weights and zero biases, as Keras's `Dense`.
     public init(inputFeatures: Int, outputFeatures: Int, generator: inout SeededGenerator) {
@@ -50,7 +52,10 @@ public final class Dense: Layer {
                 }
             }
         }
-        if phase == .training { input = source }
+        if phase == .training {
+            input = source
+            roundedWeights = bf16 ? weights : nil
+        }
         return y
     }
 
@@ -76,7 +81,7 @@ public final class Dense: Layer {
                 }
             }
             if needsInputGradient {
-                (bf16 ? weight.value.roundedToBFloat16() : weight.value).scalars.withUnsafeBufferPointer { wp in
+                (bf16 ? roundedWeights ?? weight.value.roundedToBFloat16() : weight.value).scalars.withUnsafeBufferPointer { wp in
                     dx.scalars.withUnsafeMutableBufferPointer { dxp in
                         sgemm(transposeA: false, transposeB: false, m: n, n: inputFeatures, k: outputFeatures,
                               a: dyp.baseAddress!, lda: outputFeatures, b: wp.baseAddress!, ldb: inputFeatures,
@@ -85,6 +90,7 @@ public final class Dense: Layer {
                 }
             }
         }
+        roundedWeights = nil
         return dx
     }
 }
