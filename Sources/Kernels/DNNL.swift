@@ -37,13 +37,13 @@ import CDNNL
 
 /// Fails loudly on a oneDNN error: these calls only fail on a programming error or out of memory.
 @inline(__always)
-private func check(_ status: dnnl_status_t, _ what: StaticString) {
+func check(_ status: dnnl_status_t, _ what: StaticString) {
     precondition(status == dnnl_success, "oneDNN \(what) failed (status \(status.rawValue))")
 }
 
 /// The CPU engine every primitive is made for (each convolution has its own stream: a oneDNN
 /// stream is not thread-safe).
-private final class DNNLContext: @unchecked Sendable {
+final class DNNLContext: @unchecked Sendable {
     static let shared = DNNLContext()
     var engine: dnnl_engine_t?
 
@@ -57,7 +57,7 @@ private final class DNNLContext: @unchecked Sendable {
 /// The blocked copy's memory is kept (`persistent`: a training input, which backward reads again)
 /// or borrowed for each call (`borrowScratch`/`returnScratch`), so that idle primitives hold no
 /// other activations.
-private final class Operand {
+final class Operand {
     private var plain: dnnl_memory_t?
     private var blocked: dnnl_memory_t?
     private var toBlocked: dnnl_primitive_t?
@@ -66,8 +66,9 @@ private final class Operand {
     private var blockedBytes = 0
     private var scratch: UnsafeMutableRawPointer?
 
+    /// `scale`: the input's reorder multiplies by it (int8 quantization of activations).
     init(plain plainDescriptor: dnnl_memory_desc_t, wanted: UnsafePointer<dnnl_memory_desc_t>? = nil, output: Bool,
-         persistent: Bool = true) {
+         persistent: Bool = true, scale: Float? = nil) {
         self.persistent = persistent
         let engine = DNNLContext.shared.engine
         var p = plainDescriptor
@@ -81,7 +82,13 @@ private final class Operand {
             check(dnnl_reorder_primitive_desc_create(&descriptor, wanted, engine, &p, engine, nil), "reorder")
             check(dnnl_primitive_create(&toPlain, descriptor), "primitive_create")
         } else {
-            check(dnnl_reorder_primitive_desc_create(&descriptor, &p, engine, wanted, engine, nil), "reorder")
+            var attributes: dnnl_primitive_attr_t?
+            if var scale {
+                check(dnnl_primitive_attr_create(&attributes), "attr_create")
+                check(dnnl_primitive_attr_set_output_scales(attributes, 1, 0, &scale), "set_output_scales")
+            }
+            defer { dnnl_primitive_attr_destroy(attributes) }
+            check(dnnl_reorder_primitive_desc_create(&descriptor, &p, engine, wanted, engine, attributes), "reorder")
             check(dnnl_primitive_create(&toBlocked, descriptor), "primitive_create")
         }
         dnnl_primitive_desc_destroy(descriptor)
@@ -138,11 +145,11 @@ private final class Operand {
     }
 }
 
-private func run(_ primitive: dnnl_primitive_t?, on stream: dnnl_stream_t?, _ arguments: [dnnl_exec_arg_t]) {
+func run(_ primitive: dnnl_primitive_t?, on stream: dnnl_stream_t?, _ arguments: [dnnl_exec_arg_t]) {
     check(dnnl_primitive_execute(primitive, stream, Int32(arguments.count), arguments), "execute")
 }
 
-private func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
+func descriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
     var md = dnnl_memory_desc_t()
     check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims.map(Int64.init), type, tag), "memory_desc_init")
     return md
