@@ -1,7 +1,4 @@
 // int8 inference through oneDNN: u8 activations × s8 weights summed in int32, fp32 outputs.
-#if canImport(CDNNL)
-import CDNNL
-
 /// Post-training quantization of one convolution or dense layer: its input is quantized to u8 as
 /// round(x · inputScale) (the inputs of these models are non-negative: images, or after a ReLU),
 /// its weights to s8 per output channel as round(w · weightScales[k]).
@@ -18,8 +15,12 @@ public struct Int8Scales: Sendable, Equatable {
     }
 
     /// What the kernels multiply each output channel's int32 sum by to get fp32 back.
-    var outputScales: [Float] { weightScales.map { 1 / (inputScale * $0) } }
+    public var outputScales: [Float] { weightScales.map { 1 / (inputScale * $0) } }
 }
+
+#if canImport(CDNNL)
+import CDNNL
+import Foundation
 
 /// An int8 inference primitive (convolution or inner product) with NCHW/NC fp32 input and output
 /// and s8 OIHW/OI weights on the outside: the input is quantized by the reorder into the kernel's
@@ -121,6 +122,27 @@ public final class DNNLInt8Primitive {
             run(primitive, on: stream, arguments)
             destination.finish(on: stream)
             check(dnnl_stream_wait(stream), "stream_wait")
+        }
+    }
+}
+
+/// Idle int8 primitives of one layer, by batch size: its scales are part of each primitive, so a
+/// layer keeps its own (lock-guarded; a caller checks one out, runs it and returns it).
+public final class DNNLInt8Pool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [Int: [DNNLInt8Primitive]] = [:]
+    /// Idle objects kept per batch size.
+    private let capacity = 4
+
+    /// An empty pool.
+    public init() {}
+
+    /// Runs `body` on an idle primitive for `batch` (made by `make` when there is none).
+    public func with(batch: Int, make: () -> DNNLInt8Primitive, _ body: (DNNLInt8Primitive) -> Void) {
+        let primitive = lock.withLock { idle[batch]?.popLast() } ?? make()
+        body(primitive)
+        lock.withLock {
+            if idle[batch, default: []].count < capacity { idle[batch, default: []].append(primitive) }
         }
     }
 }

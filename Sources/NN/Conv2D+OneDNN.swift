@@ -29,6 +29,20 @@ extension Conv2D {
         }
     }
 
+    /// The int8 inference pass, on one of this layer's int8 primitives for the batch size.
+    func inferInt8(_ x: Tensor, _ g: ConvGeometry, _ int8: Int8Weights) -> Tensor {
+        var y = Tensor.uninitialized([x.shape[0], outputChannels, g.outputHeight, g.outputWidth])
+        x.scalars.withUnsafeBufferPointer { xp in
+        int8.values.withUnsafeBufferPointer { wp in
+        y.scalars.withUnsafeMutableBufferPointer { yp in
+        withBias { bp in
+            int8Primitives.with(batch: x.shape[0], make: {
+                DNNLInt8Primitive(batch: x.shape[0], geometry: g, outputChannels: outputChannels, hasBias: bias != nil, scales: int8.scales)
+            }) { $0.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: bp, y: yp.baseAddress!) }
+        }}}}
+        return y
+    }
+
     /// y [N, K, P, Q] written by `run(x, weight, bias, y)`.
     private func convolve(_ x: Tensor, _ g: ConvGeometry, _ weights: Tensor,
                           _ run: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>) -> Void)

@@ -56,9 +56,14 @@ public final class Conv2D: Layer {
     /// True when `workspace` still holds the im2col columns of the whole last training batch.
     var columnsKept = false
 
+    /// The int8 form for inference, when the weights came from `fashion quantize` (nil: fp32).
+    public var int8: Int8Weights?
+
     #if canImport(CDNNL)
     /// oneDNN primitives per training input shape (Conv2D+OneDNN.swift).
     var primitives: [[Int]: DNNLConvolution] = [:]
+    /// int8 inference primitives by batch size (their scales are this layer's).
+    let int8Primitives = DNNLInt8Pool()
     #endif
 
     /// A convolution with Glorot-uniform weights and zero biases, as Keras's `Conv2D`.
@@ -123,6 +128,7 @@ public final class Conv2D: Layer {
     /// The inference pass: reads the weights, writes no state (safe from several threads at once).
     private func infer(_ x: Tensor, _ g: ConvGeometry, _ weights: Tensor, _ arithmetic: Arithmetic) -> Tensor {
         #if canImport(CDNNL)
+        if let int8, ConvolutionBackend.current == .oneDNN { return inferInt8(x, g, int8) }
         if ConvolutionBackend.current == .oneDNN {
             return inferOneDNN(x, g, weights: weights, precision: arithmetic.kernelPrecision)
         }

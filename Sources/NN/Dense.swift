@@ -11,6 +11,12 @@ public final class Dense: Layer {
     private var input: Tensor?
     /// With bf16, the last training forward pass's rounded weights, so backward does not round them again.
     private var roundedWeights: Tensor?
+    /// The int8 form for inference, when the weights came from `fashion quantize` (nil: fp32).
+    public var int8: Int8Weights?
+    #if canImport(CDNNL)
+    /// int8 inference primitives by batch size (their scales are this layer's).
+    private let int8Primitives = DNNLInt8Pool()
+    #endif
 
     /// A layer with Glorot-uniform weights and zero biases, as Keras's `Dense`.
     public init(inputFeatures: Int, outputFeatures: Int, generator: inout SeededGenerator) {
@@ -34,6 +40,9 @@ public final class Dense: Layer {
     // x: [N, in] → y: [N, out]
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let n = outputShape(for: x.shape)[0]
+        #if canImport(CDNNL)
+        if phase == .inference, let int8, ConvolutionBackend.current == .oneDNN { return inferInt8(x, int8) }
+        #endif
         // bf16: the operands rounded to bf16 values, multiplied by the fp32 kernels.
         let bf16 = Precision.current == .bf16
         let source = bf16 ? x.roundedToBFloat16() : x
@@ -58,6 +67,23 @@ public final class Dense: Layer {
         }
         return y
     }
+
+    #if canImport(CDNNL)
+    /// The int8 inference pass: oneDNN's u8·s8 inner product.
+    private func inferInt8(_ x: Tensor, _ int8: Int8Weights) -> Tensor {
+        let n = x.shape[0]
+        var y = Tensor.uninitialized([n, outputFeatures])
+        x.scalars.withUnsafeBufferPointer { xp in
+        int8.values.withUnsafeBufferPointer { wp in
+        bias.value.scalars.withUnsafeBufferPointer { bp in
+        y.scalars.withUnsafeMutableBufferPointer { yp in
+            int8Primitives.with(batch: n, make: {
+                DNNLInt8Primitive(batch: n, inputs: inputFeatures, outputs: outputFeatures, scales: int8.scales)
+            }) { $0.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: bp.baseAddress!, y: yp.baseAddress!) }
+        }}}}
+        return y
+    }
+    #endif
 
     // dy: [N, out] → dx: [N, in]; dweight += dyᵀ · x, dbias += Σ_n dy.
     public func backward(_ dy: consuming Tensor, needsInputGradient: Bool) -> Tensor {
