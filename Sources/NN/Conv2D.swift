@@ -111,7 +111,10 @@ public final class Conv2D: Layer {
         // bf16 without native kernels: the operands rounded to bf16 values, then the fp32 kernels.
         let source = arithmetic == .roundedBF16 ? x.roundedToBFloat16() : x
         let weights = arithmetic == .roundedBF16 ? weight.value.roundedToBFloat16() : weight.value
-        guard phase == .training else { return infer(source, g, weights, arithmetic) }
+        guard phase == .training else {
+            Int8Quantization.observe(self, x)
+            return infer(source, g, weights, arithmetic)
+        }
         columnsKept = false  // forwardIm2col sets it when its columns stay valid for backward
         #if canImport(CDNNL)
         let y = ConvolutionBackend.current == .oneDNN

@@ -40,6 +40,7 @@ public final class Dense: Layer {
     // x: [N, in] → y: [N, out]
     public func forward(_ x: consuming Tensor, phase: Phase) -> Tensor {
         let n = outputShape(for: x.shape)[0]
+        if phase == .inference { Int8Quantization.observe(self, x) }
         #if canImport(CDNNL)
         if phase == .inference, let int8, ConvolutionBackend.current == .oneDNN { return inferInt8(x, int8) }
         #endif
