@@ -137,6 +137,9 @@ public final class DNNLInt8Pool: @unchecked Sendable {
     /// An empty pool.
     public init() {}
 
+    /// Drops every idle primitive (their scales belong to weights that changed).
+    public func removeAll() { lock.withLock { idle = [:] } }
+
     /// Runs `body` on an idle primitive for `batch` (made by `make` when there is none).
     public func with(batch: Int, make: () -> DNNLInt8Primitive, _ body: (DNNLInt8Primitive) -> Void) {
         let primitive = lock.withLock { idle[batch]?.popLast() } ?? make()

@@ -57,7 +57,13 @@ public final class Conv2D: Layer {
     var columnsKept = false
 
     /// The int8 form for inference, when the weights came from `fashion quantize` (nil: fp32).
-    public var int8: Int8Weights?
+    public var int8: Int8Weights? {
+        didSet {
+            #if canImport(CDNNL)
+            int8Primitives.removeAll()  // made with the old scales
+            #endif
+        }
+    }
 
     #if canImport(CDNNL)
     /// oneDNN primitives per training input shape (Conv2D+OneDNN.swift).

@@ -12,7 +12,13 @@ public final class Dense: Layer {
     /// With bf16, the last training forward pass's rounded weights, so backward does not round them again.
     private var roundedWeights: Tensor?
     /// The int8 form for inference, when the weights came from `fashion quantize` (nil: fp32).
-    public var int8: Int8Weights?
+    public var int8: Int8Weights? {
+        didSet {
+            #if canImport(CDNNL)
+            int8Primitives.removeAll()  // made with the old scales
+            #endif
+        }
+    }
     #if canImport(CDNNL)
     /// int8 inference primitives by batch size (their scales are this layer's).
     private let int8Primitives = DNNLInt8Pool()
