@@ -30,6 +30,8 @@ public final class DNNLInt8Primitive {
     private var stream: dnnl_stream_t?
     private let source, weights, bias, destination: Operand
     private let hasBias: Bool
+    /// True once the weights are in the kernel's layout.
+    private var weightsReordered = false
     /// oneDNN 2 adds the bias to the int32 sums before the output scales: the bias is divided by them first.
     private let outputScales: [Float]
     /// The oneDNN implementation chosen (e.g. `jit_uni_int8:avx2`).
@@ -95,8 +97,10 @@ public final class DNNLInt8Primitive {
         func md(_ what: dnnl_query_t) -> UnsafePointer<dnnl_memory_desc_t> { dnnl_primitive_desc_query_md(primitiveDescriptor, what, 0) }
         source = Operand(plain: descriptor(srcDims, tags.activations), wanted: md(dnnl_query_src_md), output: false,
                          persistent: false, scale: scales.inputScale)
+        // The weights are reordered on the first call only: a primitive belongs to one layer's
+        // int8 weights (its pool is emptied when they change).
         weights = Operand(plain: descriptor(weightDims, tags.weights, dnnl_s8), wanted: md(dnnl_query_weights_md), output: false,
-                          persistent: false)
+                          persistent: true)
         bias = Operand(plain: biasDescriptor, output: false)
         destination = Operand(plain: descriptor(dstDims, tags.activations), wanted: md(dnnl_query_dst_md), output: true,
                               persistent: false)
@@ -110,11 +114,13 @@ public final class DNNLInt8Primitive {
     /// y = dequantized(u8(x · inputScale) ⋆ w) + b, with w the s8 weights.
     public func forward(x: UnsafePointer<Float>, weights w: UnsafePointer<Int8>, bias b: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>) {
-        let operands = [source, weights, destination]
+        let operands = [source, destination]
         operands.forEach { $0.borrowScratch() }
         defer { operands.forEach { $0.returnScratch() } }
+        let weightMemory = weightsReordered ? weights.again(w) : weights.input(w, on: stream)
+        weightsReordered = true
         var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: source.input(x, on: stream)),
-                         dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights.input(w, on: stream)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weightMemory),
                          dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination.output(y))]
         let scaledBias = hasBias && b != nil ? outputScales.indices.map { b![$0] / outputScales[$0] } : [0]
         scaledBias.withUnsafeBufferPointer { scaled in
