@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Kernels", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Kernels", "Data", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Data", "TestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Data", "Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Imaging", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging"]),
@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
         .testTarget(name: "UploadsTests", dependencies: ["Uploads"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Inference", "Similarity", "Checkpoint", "Models", "Data", "Imaging", "Decoding", "TestSupport",
+            "Server", "Inference", "Similarity", "Checkpoint", "Models", "NN", "Data", "Imaging", "Decoding", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Checkpoint", "Models", "Imaging", "fashion"]),

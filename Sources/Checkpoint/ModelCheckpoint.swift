@@ -43,7 +43,14 @@ public struct ModelCheckpoint {
         public static let calibration = "calibration"
         /// The photo preprocessing the model expects, as JSON (`Preprocessor`).
         public static let preprocessing = "preprocessing"
+        /// How the weights were quantized (`fashion quantize`), as JSON.
+        public static let quantization = "quantization"
     }
+
+    /// Suffix of the per-output-channel scales beside an int8 layer's I8 `weight`.
+    public static let weightScaleSuffix = ".weight_scale"
+    /// Suffix of the input scale (one number) beside an int8 layer's I8 `weight`.
+    public static let inputScaleSuffix = ".input_scale"
 
     /// The architecture the weights belong to.
     public var architecture: Models.Entry
@@ -58,6 +65,8 @@ public struct ModelCheckpoint {
     public var metadata: [String: String]
     /// Optimiser state tensors (names without the `optimizer.` prefix).
     public var optimizerState: [String: Tensor]
+    /// The layers whose weights the file holds in int8 (`fashion quantize`), in model order; empty for fp32 files.
+    public var int8Layers: [String] = []
 
     /// Reads `url`; the architecture comes from the metadata, or from `architecture` for files
     /// without one (such as a plain `safetensors.torch.save_file` of a PyTorch state dict).
@@ -70,8 +79,9 @@ public struct ModelCheckpoint {
     public static func load(_ file: SafeTensors, file path: String, architecture override: String? = nil,
                             defaultClassNames: [String]) throws -> ModelCheckpoint {
         func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(file: path, problem: problem) }
-        if let (name, tensor) = file.raw.min(by: { $0.key < $1.key }) {
-            throw fail("tensor '\(name)' has dtype \(tensor.dtype); checkpoints hold F32 tensors only")
+        let notWeights = file.raw.filter { $0.value.dtype != "I8" || !$0.key.hasSuffix(".weight") }
+        if let (name, tensor) = notWeights.min(by: { $0.key < $1.key }) {
+            throw fail("tensor '\(name)' has dtype \(tensor.dtype); checkpoints hold F32 tensors and I8 weights only")
         }
         guard let name = override ?? file.metadata[architectureKey] else {
             throw fail("no architecture in the metadata; name one with --model")
@@ -103,19 +113,57 @@ public struct ModelCheckpoint {
                 weights[key] = tensor
             }
         }
+        let int8 = try int8Weights(file, taking: &weights, fail: fail)
         do { try assign(weights, to: model) } catch let error as StateMismatch {
             if let outputs = headOutputs(weights, of: model), outputs != classNames.count {
                 throw fail("the checkpoint names \(classNames.count) classes but its model has \(outputs) outputs")
             }
             throw fail("does not fit \(entry.name) (\(geometry)): \(error.description)")
         }
+        var int8Layers: [String] = []
+        for (name, layer) in Int8Quantization.layers(model) {
+            guard let weights = int8[name] else { continue }
+            guard weights.values.count == layer.weight.value.count, weights.scales.weightScales.count == layer.weight.value.shape[0] else {
+                throw fail("int8 '\(name).weight' has \(weights.values.count) values and \(weights.scales.weightScales.count) scales; the layer has \(layer.weight.value.count) weights in \(layer.weight.value.shape[0]) channels")
+            }
+            layer.int8 = weights
+            int8Layers.append(name)
+        }
+        if !optimizerState.isEmpty && !int8Layers.isEmpty { throw fail("an int8 file holds no optimizer state") }
         var metadata = file.metadata
         metadata[architectureKey] = nil
         metadata[classesKey] = nil
         metadata[channelsKey] = nil
         metadata[sizeKey] = nil
         return ModelCheckpoint(architecture: entry, model: model, geometry: geometry, classNames: classNames,
-                               metadata: metadata, optimizerState: optimizerState)
+                               metadata: metadata, optimizerState: optimizerState, int8Layers: int8Layers)
+    }
+
+    /// The file's I8 weights as int8 layers by name, each with its scales; their dequantized fp32
+    /// values (what a build without oneDNN computes with) are put in `weights` in their place.
+    private static func int8Weights(_ file: SafeTensors, taking weights: inout [String: Tensor],
+                                    fail: (String) -> SafeTensorsError) throws -> [String: Int8Weights] {
+        var found: [String: Int8Weights] = [:]
+        for (key, raw) in file.raw {
+            let name = String(key.dropLast(".weight".count))
+            guard let values = raw.int8Values, let outputs = raw.shape.first, outputs > 0 else {
+                throw fail("int8 '\(key)' has no output channels")
+            }
+            guard let weightScales = weights.removeValue(forKey: name + weightScaleSuffix),
+                  let inputScale = weights.removeValue(forKey: name + inputScaleSuffix) else {
+                throw fail("int8 '\(key)' needs '\(name)\(weightScaleSuffix)' and '\(name)\(inputScaleSuffix)' beside it")
+            }
+            guard weightScales.shape == [outputs], inputScale.shape == [1] else {
+                throw fail("int8 '\(key)': '\(name)\(weightScaleSuffix)' must be [\(outputs)] and '\(name)\(inputScaleSuffix)' [1]")
+            }
+            guard (weightScales.scalars + inputScale.scalars).allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw fail("int8 '\(key)' has a scale that is not a positive number")
+            }
+            let int8 = Int8Weights(values: values, inputScale: inputScale.scalars[0], weightScales: weightScales.scalars)
+            found[name] = int8
+            weights[key] = Tensor(shape: raw.shape, scalars: int8.dequantized)
+        }
+        return found
     }
 
     /// The output count of the file's last weight matrix (the head), when the model's head has
@@ -127,7 +175,8 @@ public struct ModelCheckpoint {
     }
 
     /// Writes the model's parameters and buffers (and optional optimiser state) to `url` atomically,
-    /// with the architecture, class names and input geometry in the metadata.
+    /// with the architecture, class names and input geometry in the metadata. Layers with an int8
+    /// form are written as it: I8 `weight`, F32 `weight_scale` [K] and `input_scale` [1].
     public static func save(_ model: any Layer, architecture: String, classNames: [String],
                             channels: Int = 1, size: Int = 28,
                             metadata: [String: String] = [:], optimizerState: [String: Tensor] = [:],
@@ -139,6 +188,13 @@ public struct ModelCheckpoint {
         file.metadata[sizeKey] = String(size)
         for (name, parameter) in model.parameters + model.buffers { file.tensors[name] = parameter.value }
         for (name, tensor) in optimizerState { file.tensors[optimizerPrefix + name] = tensor }
+        for (name, layer) in Int8Quantization.layers(model) {
+            guard let int8 = layer.int8 else { continue }
+            file.tensors[name + ".weight"] = nil
+            file.raw[name + ".weight"] = RawTensor(int8: int8.values, shape: layer.weight.value.shape)
+            file.tensors[name + weightScaleSuffix] = Tensor(shape: [int8.scales.weightScales.count], scalars: int8.scales.weightScales)
+            file.tensors[name + inputScaleSuffix] = Tensor(shape: [1], scalars: [int8.scales.inputScale])
+        }
         try file.write(to: url)
     }
 

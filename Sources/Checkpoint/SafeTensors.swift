@@ -2,12 +2,12 @@ import Foundation
 import Tensor
 
 /// A safetensors file (https://github.com/huggingface/safetensors): named little-endian
-/// tensors after a JSON header, plus string metadata. F32 tensors become `Tensor`s; U8 and I32
+/// tensors after a JSON header, plus string metadata. F32 tensors become `Tensor`s; U8, I8 and I32
 /// ones (ids, labels, flags) are kept as their bytes; other dtypes are refused.
 public struct SafeTensors {
     /// The F32 tensors by name.
     public var tensors: [String: Tensor]
-    /// The U8 and I32 tensors by name.
+    /// The U8, I8 and I32 tensors by name.
     public var raw: [String: RawTensor]
     /// The `__metadata__` map (string to string).
     public var metadata: [String: String]
@@ -19,7 +19,7 @@ public struct SafeTensors {
         self.metadata = metadata
     }
 
-    /// Dtype names the format defines; all but F32, U8 and I32 are rejected as unsupported.
+    /// Dtype names the format defines; all but F32, U8, I8 and I32 are rejected as unsupported.
     static let knownDtypes: Set<String> = ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16",
                                            "BF16", "I32", "U32", "F32", "F64", "I64", "U64"]
 
@@ -76,7 +76,7 @@ public struct SafeTensors {
             }
             guard knownDtypes.contains(dtype) else { throw fail("tensor '\(name)' has unknown dtype '\(dtype)'") }
             guard let width = RawTensor.width[dtype] ?? (dtype == "F32" ? 4 : nil) else {
-                throw fail("tensor '\(name)' has dtype \(dtype); only F32, U8 and I32 are supported")
+                throw fail("tensor '\(name)' has dtype \(dtype); only F32, U8, I8 and I32 are supported")
             }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)' has a negative dimension") }
             var count = 1
@@ -149,11 +149,11 @@ public struct SafeTensors {
     }
 }
 
-/// A U8 or I32 tensor of a safetensors file, as its little-endian bytes.
+/// A U8, I8 or I32 tensor of a safetensors file, as its little-endian bytes.
 public struct RawTensor: Equatable, Sendable {
     /// Bytes per element of the dtypes kept raw.
-    static let width: [String: Int] = ["U8": 1, "I32": 4]
-    /// "U8" or "I32".
+    static let width: [String: Int] = ["U8": 1, "I8": 1, "I32": 4]
+    /// "U8", "I8" or "I32".
     public let dtype: String
     /// The dimensions.
     public let shape: [Int]
@@ -170,6 +170,18 @@ public struct RawTensor: Equatable, Sendable {
     public init(bytes: [UInt8], shape: [Int]) {
         precondition(shape.reduce(1, *) == bytes.count, "shape \(shape) does not hold \(bytes.count) bytes")
         self.init(dtype: "U8", shape: shape, bytes: bytes)
+    }
+
+    /// An I8 tensor (quantized weights).
+    public init(int8 values: [Int8], shape: [Int]) {
+        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+        self.init(dtype: "I8", shape: shape, bytes: values.map { UInt8(bitPattern: $0) })
+    }
+
+    /// The elements of an I8 tensor (nil for another dtype).
+    public var int8Values: [Int8]? {
+        guard dtype == "I8" else { return nil }
+        return bytes.map { Int8(bitPattern: $0) }
     }
 
     /// An I32 tensor.

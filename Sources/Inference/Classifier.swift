@@ -45,6 +45,12 @@ public struct Classifier {
     public let model: any Layer
     /// The architecture's name.
     public let architecture: String
+    /// The layers that run int8 (a `fashion quantize` file), empty for fp32 weights.
+    public let int8Layers: [String]
+    /// The architecture, with its int8 layers when there are any: `seed-cnn (int8: conv_2, fc_1, fc_2)`.
+    public var modelDescription: String {
+        int8Layers.isEmpty ? architecture : "\(architecture) (int8: \(int8Layers.joined(separator: ", ")))"
+    }
     /// Class names in label order.
     public let classNames: [String]
     /// Input channels and size, and the number of classes.
@@ -68,6 +74,7 @@ public struct Classifier {
     public init(_ checkpoint: ModelCheckpoint, tta: TestTimeAugmentation = .none, limits: DecodingLimits = .default) throws {
         model = checkpoint.model
         architecture = checkpoint.architecture.name
+        int8Layers = checkpoint.int8Layers
         classNames = checkpoint.classNames
         geometry = checkpoint.geometry
         let outputs = checkpoint.model.outputShape(for: [1] + geometry.inputShape)[1]

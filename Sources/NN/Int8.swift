@@ -15,6 +15,11 @@ public struct Int8Weights: Sendable, Equatable {
         self.scales = scales
     }
 
+    /// `values` with their input scale and one scale per output channel.
+    public init(values: [Int8], inputScale: Float, weightScales: [Float]) {
+        self.init(values: values, scales: Int8Scales(inputScale: inputScale, weightScales: weightScales))
+    }
+
     /// Quantizes `weights` [K, …] per output channel (127 steps for the largest |w| of each) for
     /// inputs whose calibrated maximum is `inputMaximum`, quantized to 7 bits (0…127): without VNNI,
     /// u8·s8 pairs are summed in 16 bits, which saturate at 8.

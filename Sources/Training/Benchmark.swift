@@ -54,6 +54,10 @@ public struct BenchmarkReport: Codable {
     public var elementwiseKernels = elementwiseInstructionSet
     /// ReLUs that ran inside the max-pool after them (their time is in the pool's line).
     public var fusedLayers: [String] = []
+    /// The checkpoint the inference figures ran (nil: the architecture's fresh weights).
+    public var inferenceWeights: String?
+    /// Its layers that ran int8 (`fashion quantize`).
+    public var int8Layers: [String] = []
 }
 
 /// Measures training and inference speed.

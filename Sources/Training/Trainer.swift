@@ -113,11 +113,16 @@ public final class Trainer {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TrainingError(description: "--from \(path): no such file (train those weights first, e.g. `fashion train --recipe photo` for runs/photo, or name others with --from)")
         }
+        let loaded: ModelCheckpoint
         do {
-            return try ModelCheckpoint.load(URL(fileURLWithPath: path), defaultClassNames: FashionMNIST.classNames)
+            loaded = try ModelCheckpoint.load(URL(fileURLWithPath: path), defaultClassNames: FashionMNIST.classNames)
         } catch {
             throw TrainingError(description: "--from: \(error)")
         }
+        guard loaded.int8Layers.isEmpty else {
+            throw TrainingError(description: "--from \(path): int8 weights (fashion quantize) are for inference; train from the fp32 file they came from")
+        }
+        return loaded
     }
 
     /// True for models with batch norm: an epoch's last batch is left out when it would hold one image.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoint
 import Data
 import Foundation
 import Kernels
@@ -11,7 +12,9 @@ extension Fashion {
         static let configuration = CommandConfiguration(
             abstract: "Measure training speed (per layer), inference throughput and latency, memory, thread scaling.")
 
-        @Option(help: "Architecture to time.") var model: String = "seed-cnn"
+        @Option(help: "Architecture to time (with --weights: the checkpoint's).") var model: String = "seed-cnn"
+        @Option(help: "Time inference on these weights, e.g. an int8 file from `fashion quantize` (a Fashion-MNIST model; default: fresh weights).")
+        var weights: String?
         @Option(help: "Images per training step.") var batchSize: Int = 64
         @Option(help: "Timed training steps (after 10 warm-up steps); the epoch time is extrapolated from them.") var steps: Int = 200
         @Flag(help: "Also time training with 1 thread and report the speed-up.") var scaling = false
@@ -26,7 +29,9 @@ extension Fashion {
 
         func run() throws {
             let directory = dataOptions.prepare()
-            let entry = try Models.named(model)
+            let checkpoint = try weights.map { try ModelCheckpoint.load(URL(fileURLWithPath: $0), defaultClassNames: FashionMNIST.classNames) }
+            if let checkpoint, let weights { try requireFashionMNIST(checkpoint, weights: weights, for: "bench --weights") }
+            let entry = try checkpoint?.architecture ?? Models.named(model)
             // Real images when the dataset is installed; noise otherwise (the timing hardly differs).
             let train = try? FashionMNIST.load(.train, from: directory)
             let test = try? FashionMNIST.load(.test, from: directory)
@@ -39,7 +44,9 @@ extension Fashion {
                 Threads.set(threads)
             }
             if !skipInference, let test {
-                let net = entry.make(1)
+                let net = checkpoint?.model ?? entry.make(1)
+                report.inferenceWeights = weights
+                report.int8Layers = checkpoint?.int8Layers ?? []
                 report.inferenceImagesPerSecond = Benchmark.throughput(net, images: test)
                 (report.latencyP50Milliseconds, report.latencyP99Milliseconds, report.latencyLayers) =
                     Benchmark.latency(net, images: test)
@@ -85,8 +92,9 @@ extension Fashion {
             }
             if let ips = r.inferenceImagesPerSecond, let p50 = r.latencyP50Milliseconds, let p99 = r.latencyP99Milliseconds {
                 lines.append("")
-                lines.append(String(format: "inference: %.0f images/s at batch %d over the test set; single image p50 %.3f ms, p99 %.3f ms",
-                                    ips, r.inferenceBatchSize, p50, p99))
+                let on = r.inferenceWeights.map { " (\($0)" + (r.int8Layers.isEmpty ? ")" : "; int8: \(r.int8Layers.joined(separator: ", ")))") } ?? ""
+                lines.append(String(format: "inference%@: %.0f images/s at batch %d over the test set; single image p50 %.3f ms, p99 %.3f ms",
+                                    on, ips, r.inferenceBatchSize, p50, p99))
                 lines.append("single-image forward by layer (ms): " + r.latencyLayers.map {
                     String(format: "%@ %.3f", $0.name, $0.forwardMilliseconds)
                 }.joined(separator: ", "))

@@ -4,7 +4,6 @@ import Data
 import Foundation
 import Inference
 import Models
-import NN
 import Training
 
 /// The checkpoint to load: its file and, for files without metadata, its architecture.
@@ -105,8 +104,6 @@ extension Fashion {
         @OptionGroup var ttaOptions: TTAOptions
         @OptionGroup var photo: PhotoOptions
         @OptionGroup var dataOptions: DataOptions
-        @Option(help: "Work in progress: quantize the convolutions and dense layers to int8, calibrated on this many training images, before evaluating (prints images/s too).")
-        var int8Calibrate: Int?
 
         func validate() throws {
             if photoStyle && folder.images != nil { throw ValidationError("--photo-style renders dataset images; it does not apply to --images") }
@@ -124,7 +121,7 @@ extension Fashion {
                 if json {
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 } else {
-                    print("\(classifier.architecture) on \(photos.inputs.count) \(folder.description), preprocessing \(classifier.preprocessor.method.rawValue), temperature \(classifier.temperature)" + ttaOptions.mode.label)
+                    print("\(classifier.modelDescription) on \(photos.inputs.count) \(folder.description), preprocessing \(classifier.preprocessor.method.rawValue), temperature \(classifier.temperature)" + ttaOptions.mode.label)
                     print(report.text())
                 }
                 return
@@ -133,22 +130,13 @@ extension Fashion {
             let views = ttaOptions.mode
             let classifier = try photo.classifier(checkpoint)
             if photoStyle { images = try PhotoStyle.photoStyleSet(images, preprocessor: classifier.preprocessor) }
-            if let count = int8Calibrate {
-                let train = try FashionMNIST.load(.train, from: dataOptions.prepare())
-                let batches = stride(from: 0, to: count, by: 256).map { train.batch($0 ..< min(count, $0 + 256)).0 }
-                try Int8Quantization.quantize(checkpoint.model, calibration: batches)
-            }
-            let started = Date()
             let predictions = predict(checkpoint.model, on: images, tta: views, temperature: classifier.temperature)
-            if int8Calibrate != nil || ProcessInfo.processInfo.environment["FASHION_TIME_EVALUATE"] != nil {
-                FileHandle.standardError.write(Data(String(format: "%.0f images/s\n", Double(images.count) / Date().timeIntervalSince(started)).utf8))
-            }
             let report = EvaluationReport(predictions, classNames: checkpoint.classNames)
             if json {
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
                 let style = photoStyle ? " rendered as photos (preprocessing \(classifier.preprocessor.method.rawValue))" : ""
-                print("\(checkpoint.architecture.name) on \(images.count) \(weightsOptions.split.rawValue) images\(style)" + views.label)
+                print("\(classifier.modelDescription) on \(images.count) \(weightsOptions.split.rawValue) images\(style)" + views.label)
                 print(report.text())
             }
         }

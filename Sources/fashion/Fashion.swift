@@ -12,7 +12,7 @@ struct Fashion: AsyncParsableCommand {
             + "values), found before anything is read or written. Every error is one line on stderr starting with 'Error:'.",
         subcommands: [Train.self, Evaluate.self, Calibrate.self, Predict.self, Classify.self, Tag.self, Preprocess.self,
                       Embed.self, Index.self, Similar.self, Duplicates.self,
-                      Report.self, Grid.self, Show.self, ListModels.self, Summary.self, Bench.self, Serve.self])
+                      Quantize.self, Report.self, Grid.self, Show.self, ListModels.self, Summary.self, Bench.self, Serve.self])
 
     static func main() async {
         setvbuf(stdout, nil, _IOLBF, 0)  // one line at a time, also into pipes and log files

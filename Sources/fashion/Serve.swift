@@ -69,7 +69,7 @@ extension Fashion {
             }
             let state = ServiceState(model: model, catalogue: catalogue, configuration: configuration)
             LoggingSystem.bootstrap { StreamLogHandler.standardOutput(label: $0) }  // stderr is for the one Error: line
-            print("serving \(model.name) from \(weights)" + (catalogue.map { ", catalogue \($0.url.path) (\($0.snapshot.count) items)" } ?? "")
+            print("serving \(model.name)" + (model.classifier.int8Layers.isEmpty ? "" : " (int8: \(model.classifier.int8Layers.joined(separator: ", ")))") + " from \(weights)" + (catalogue.map { ", catalogue \($0.url.path) (\($0.snapshot.count) items)" } ?? "")
                   + "; batches of up to \(maxBatch) within \(maxDelayMs) ms")
             let app = buildApplication(state) { port in
                 print("listening on http://\(host):\(port) (ready after a warm-up inference; SIGTERM to stop)")

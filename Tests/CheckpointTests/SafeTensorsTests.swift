@@ -52,7 +52,7 @@ final class SafeTensorsTests: XCTestCase {
 
     func testUnsupportedDtype() {
         expectError(file(header: #"{"a":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}"#, data: eightBytes),
-                    containing: "only F32, U8 and I32 are supported")
+                    containing: "only F32, U8, I8 and I32 are supported")
     }
 
     func testOffsetsOutOfRange() {
@@ -137,9 +137,10 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["x.safetensors"])
     }
 
-    func testU8AndI32TensorsRoundTrip() throws {
+    func testU8I8AndI32TensorsRoundTrip() throws {
         let file = SafeTensors(tensors: ["f": Tensor(shape: [2], scalars: [1.5, -2])],
-                               raw: ["u": RawTensor(bytes: [1, 2, 255], shape: [3]), "i": RawTensor(int32: [-1, 7, Int32.max], shape: [3, 1])],
+                               raw: ["u": RawTensor(bytes: [1, 2, 255], shape: [3]), "i": RawTensor(int32: [-1, 7, Int32.max], shape: [3, 1]),
+                                     "s": RawTensor(int8: [-127, 0, 5, 127], shape: [2, 2])],
                                metadata: ["k": "v"])
         let back = try SafeTensors.parse(file.serialized(), file: "x")
         XCTAssertEqual(back.tensors["f"]?.scalars, [1.5, -2])
@@ -147,6 +148,9 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(back.raw["i"]?.int32Values, [-1, 7, Int32.max])
         XCTAssertEqual(back.raw["i"]?.shape, [3, 1])
         XCTAssertNil(back.raw["u"]?.int32Values)
+        XCTAssertEqual(back.raw["s"]?.dtype, "I8")
+        XCTAssertEqual(back.raw["s"]?.int8Values, [-127, 0, 5, 127])
+        XCTAssertNil(back.raw["u"]?.int8Values)
         // A shape whose element count overflows is refused, not multiplied into a wrong size.
         let huge = #"{"a":{"dtype":"U8","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#
         var data = Data()
@@ -157,7 +161,7 @@ final class SafeTensorsTests: XCTestCase {
         let url = try TestSupport.temporaryDirectory().appendingPathComponent("i32.safetensors")
         try SafeTensors(raw: ["conv_1.weight": RawTensor(int32: [1], shape: [1])], metadata: ["architecture": "seed-cnn"]).write(to: url)
         XCTAssertThrowsError(try ModelCheckpoint.load(url, defaultClassNames: [])) {
-            XCTAssertTrue("\($0)".contains("has dtype I32; checkpoints hold F32 tensors only"), "\($0)")
+            XCTAssertTrue("\($0)".contains("has dtype I32; checkpoints hold F32 tensors and I8 weights only"), "\($0)")
         }
     }
 }

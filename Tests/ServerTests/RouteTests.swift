@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Imaging
 import Inference
+import NN
 import Server
 import Similarity
 import XCTest
@@ -53,6 +54,34 @@ final class RouteTests: XCTestCase {
             XCTAssertEqual(unsure["abstained"] as? Bool, true)
             XCTAssertNotNil(unsure["reason"] as? String)
             XCTAssertEqual((unsure["top_k"] as? [Any])?.count, 5)
+        }
+    }
+
+    func testAnInt8ModelAnswersAsItsClassifierAndCloseToFP32() async throws {
+        let fixture = try ServiceFixture()
+        let fp32 = fixture.model.classifier
+        let checkpoint = try ModelCheckpoint.load(fixture.weights, defaultClassNames: [])
+        let inputs = try fixture.photos.map { try fp32.input(photoAt: $0) }
+        _ = Int8Quantization.quantize(checkpoint.model, calibration: [Classifier.tensor(inputs)])
+        let url = fixture.directory.appendingPathComponent("int8.safetensors")
+        try ModelCheckpoint.save(checkpoint.model, architecture: "vgg-bn", classNames: checkpoint.classNames, to: url)
+        let model = try ServingModel.load(weights: url)
+        XCTAssertEqual(model.classifier.int8Layers.count, 7, "all but the one-channel convolution")
+        let app = buildApplication(try fixture.state(withIndex: false, model: model))
+        try await app.test(.router) { client in
+            try await client.waitUntilReady()
+            for i in [0, 5, 11] {
+                let expected = model.classifier.classify([inputs[i]], top: 10)[0]
+                let reference = fp32.classify([inputs[i]], top: 10)[0]
+                let answer = try json(try await client.execute(uri: "/v1/classify?top=10", method: .post, headers: [.contentType: "image/png"],
+                                                               body: try fixture.photo(i)))
+                XCTAssertEqual(answer["label"] as? String, expected.label)
+                let top = try XCTUnwrap(answer["top_k"] as? [[String: Any]])
+                let probabilities = Dictionary(uniqueKeysWithValues: top.map { ($0["label"] as? String ?? "", $0["probability"] as? Double ?? -1) })
+                for want in expected.topK { XCTAssertEqual(probabilities[want.label] ?? -1, Double(want.probability), accuracy: 1e-5) }
+                // Random weights give near-uniform probabilities: int8 moves each by far less than they differ from uniform.
+                for want in reference.topK { XCTAssertEqual(probabilities[want.label] ?? -1, Double(want.probability), accuracy: 0.01) }
+            }
         }
     }
 
