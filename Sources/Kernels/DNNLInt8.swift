@@ -38,7 +38,10 @@ public final class DNNLInt8Primitive {
     public let implementation: String
 
     /// A convolution of input [batch, C, H, W] (`geometry`) by `outputChannels` filters.
-    public convenience init(batch: Int, geometry g: ConvGeometry, outputChannels: Int, hasBias: Bool, scales: Int8Scales) {
+    /// A convolution of input [batch, C, H, W]; its output is NCHW, or NHWC (the kernel's own
+    /// layout, no reorder) with `nhwcOutput`.
+    public convenience init(batch: Int, geometry g: ConvGeometry, outputChannels: Int, hasBias: Bool, scales: Int8Scales,
+                            nhwcOutput: Bool = false) {
         let srcDims = [batch, g.channels, g.height, g.width]
         let weightDims = [outputChannels, g.channels, g.kernelHeight, g.kernelWidth]
         let dstDims = [batch, outputChannels, g.outputHeight, g.outputWidth]
@@ -46,7 +49,8 @@ public final class DNNLInt8Primitive {
         let padBefore: [Int64] = [Int64(g.padTop), Int64(g.padLeft)]
         let padAfter: [Int64] = [Int64((g.outputHeight - 1) * g.strideHeight + g.kernelHeight - g.height - g.padTop),
                                  Int64((g.outputWidth - 1) * g.strideWidth + g.kernelWidth - g.width - g.padLeft)]
-        self.init(source: srcDims, weights: weightDims, destination: dstDims, plain: (dnnl_nchw, dnnl_oihw),
+        self.init(source: srcDims, weights: weightDims, destination: dstDims,
+                  plain: (dnnl_nchw, dnnl_oihw, nhwcOutput ? dnnl_nhwc : dnnl_nchw),
                   hasBias: hasBias, scales: scales) { src, wei, bia, dst in
             var operation = dnnl_convolution_desc_t()
             check(dnnl_convolution_forward_desc_init(&operation, dnnl_forward_inference, dnnl_convolution_direct,
@@ -57,7 +61,7 @@ public final class DNNLInt8Primitive {
 
     /// An inner product (dense layer) of input [batch, inputs] to `outputs` features.
     public convenience init(batch: Int, inputs: Int, outputs: Int, scales: Int8Scales) {
-        self.init(source: [batch, inputs], weights: [outputs, inputs], destination: [batch, outputs], plain: (dnnl_nc, dnnl_oi),
+        self.init(source: [batch, inputs], weights: [outputs, inputs], destination: [batch, outputs], plain: (dnnl_nc, dnnl_oi, dnnl_nc),
                   hasBias: true, scales: scales) { src, wei, bia, dst in
             var operation = dnnl_inner_product_desc_t()
             check(dnnl_inner_product_forward_desc_init(&operation, dnnl_forward_inference, src, wei, bia, dst), "int8 inner_product_desc")
@@ -66,7 +70,8 @@ public final class DNNLInt8Primitive {
     }
 
     private init<Operation>(source srcDims: [Int], weights weightDims: [Int], destination dstDims: [Int],
-                            plain tags: (activations: dnnl_format_tag_t, weights: dnnl_format_tag_t), hasBias: Bool,
+                            plain tags: (activations: dnnl_format_tag_t, weights: dnnl_format_tag_t, destination: dnnl_format_tag_t),
+                            hasBias: Bool,
                             scales: Int8Scales,
                             operation: (UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>,
                                         UnsafePointer<dnnl_memory_desc_t>, UnsafePointer<dnnl_memory_desc_t>) -> Operation) {
@@ -102,7 +107,7 @@ public final class DNNLInt8Primitive {
         weights = Operand(plain: descriptor(weightDims, tags.weights, dnnl_s8), wanted: md(dnnl_query_weights_md), output: false,
                           persistent: true)
         bias = Operand(plain: biasDescriptor, output: false)
-        destination = Operand(plain: descriptor(dstDims, tags.activations), wanted: md(dnnl_query_dst_md), output: true,
+        destination = Operand(plain: descriptor(dstDims, tags.destination), wanted: md(dnnl_query_dst_md), output: true,
                               persistent: false)
     }
 
@@ -132,11 +137,11 @@ public final class DNNLInt8Primitive {
     }
 }
 
-/// Idle int8 primitives of one layer, by batch size: its scales are part of each primitive, so a
-/// layer keeps its own (lock-guarded; a caller checks one out, runs it and returns it).
+/// Idle int8 primitives of one layer, by batch size and output layout: its scales are part of each
+/// primitive, so a layer keeps its own (lock-guarded; a caller checks one out, runs it and returns it).
 public final class DNNLInt8Pool: @unchecked Sendable {
     private let lock = NSLock()
-    private var idle: [Int: [DNNLInt8Primitive]] = [:]
+    private var idle: [[Int]: [DNNLInt8Primitive]] = [:]
     /// Idle objects kept per batch size.
     private let capacity = 4
 
@@ -146,12 +151,13 @@ public final class DNNLInt8Pool: @unchecked Sendable {
     /// Drops every idle primitive (their scales belong to weights that changed).
     public func removeAll() { lock.withLock { idle = [:] } }
 
-    /// Runs `body` on an idle primitive for `batch` (made by `make` when there is none).
-    public func with(batch: Int, make: () -> DNNLInt8Primitive, _ body: (DNNLInt8Primitive) -> Void) {
-        let primitive = lock.withLock { idle[batch]?.popLast() } ?? make()
+    /// Runs `body` on an idle primitive for `batch` (NHWC output with `nhwc`; made by `make` when there is none).
+    public func with(batch: Int, nhwc: Bool = false, make: () -> DNNLInt8Primitive, _ body: (DNNLInt8Primitive) -> Void) {
+        let key = [batch, nhwc ? 1 : 0]
+        let primitive = lock.withLock { idle[key]?.popLast() } ?? make()
         body(primitive)
         lock.withLock {
-            if idle[batch, default: []].count < capacity { idle[batch, default: []].append(primitive) }
+            if idle[key, default: []].count < capacity { idle[key, default: []].append(primitive) }
         }
     }
 }

@@ -93,3 +93,29 @@ private func maxPool2x2(_ input: UnsafePointer<Float>, width: Int, rows: Int, co
         }
     }
 }
+
+/// The rectifying 2×2 max-pool (stride 2, floor size) of NHWC input x [N, H, W, C] written as NCHW
+/// y [N, C, H/2, W/2]: ReLU then pool, in the same comparisons as the NCHW kernel, so it gives the
+/// same numbers. It lets a convolution whose kernel writes NHWC skip the reorder to NCHW.
+public func maxPool2x2RectifiedNHWC(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
+                                    into y: UnsafeMutablePointer<Float>) {
+    let rows = height / 2, columns = width / 2, plane = rows * columns
+    parallelFor(batch) { images in
+        for n in images {
+            let image = x + n * height * width * channels, out = y + n * channels * plane
+            for p in 0..<rows {
+                for q in 0..<columns {
+                    let a = image + ((2 * p) * width + 2 * q) * channels, b = a + channels
+                    let c = a + width * channels, d = c + channels
+                    let target = out + p * columns + q
+                    for k in 0..<channels {
+                        let upper = b[k] > a[k] ? b[k] : a[k]
+                        let lower = d[k] > c[k] ? d[k] : c[k]
+                        let best = lower > upper ? lower : upper
+                        target[k * plane] = best > 0 || best.isNaN ? best : 0
+                    }
+                }
+            }
+        }
+    }
+}

@@ -43,6 +43,26 @@ extension Conv2D {
         return y
     }
 
+    /// The int8 inference pass followed by ReLU and a 2×2 max-pool: the kernel writes NHWC and the
+    /// pool reads it there, writing NCHW, so the output never goes through a reorder.
+    func inferInt8Pooled(_ x: Tensor, _ g: ConvGeometry, _ int8: Int8Weights) -> Tensor {
+        let n = x.shape[0], (p, q) = (g.outputHeight, g.outputWidth)
+        var nhwc = [Float](repeating: 0, count: n * p * q * outputChannels)
+        var y = Tensor.uninitialized([n, outputChannels, p / 2, q / 2])
+        x.scalars.withUnsafeBufferPointer { xp in
+        int8.values.withUnsafeBufferPointer { wp in
+        nhwc.withUnsafeMutableBufferPointer { cp in
+        y.scalars.withUnsafeMutableBufferPointer { yp in
+        withBias { bp in
+            int8Primitives.with(batch: n, nhwc: true, make: {
+                DNNLInt8Primitive(batch: n, geometry: g, outputChannels: outputChannels, hasBias: bias != nil, scales: int8.scales,
+                                  nhwcOutput: true)
+            }) { $0.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: bp, y: cp.baseAddress!) }
+            maxPool2x2RectifiedNHWC(cp.baseAddress!, batch: n, height: p, width: q, channels: outputChannels, into: yp.baseAddress!)
+        }}}}}
+        return y
+    }
+
     /// y [N, K, P, Q] written by `run(x, weight, bias, y)`.
     private func convolve(_ x: Tensor, _ g: ConvGeometry, _ weights: Tensor,
                           _ run: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>) -> Void)

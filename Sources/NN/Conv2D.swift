@@ -134,6 +134,18 @@ public final class Conv2D: Layer {
         return y
     }
 
+    /// The inference pass followed by ReLU and `pool`, as one step, when this layer runs int8 and
+    /// `pool` is a 2×2 max-pool of stride 2 (nil otherwise: run the three one by one).
+    func inferencePooled(_ x: Tensor, by pool: MaxPool2D) -> Tensor? {
+        #if canImport(CDNNL)
+        guard let int8, ConvolutionBackend.current == .oneDNN, pool.size == 2, pool.stride == 2, pool.padding == 0,
+              x.rank == 4, x.shape[1] == inputChannels else { return nil }
+        return inferInt8Pooled(x, geometry(for: x.shape), int8)
+        #else
+        return nil
+        #endif
+    }
+
     /// The inference pass: reads the weights, writes no state (safe from several threads at once).
     private func infer(_ x: Tensor, _ g: ConvGeometry, _ weights: Tensor, _ arithmetic: Arithmetic) -> Tensor {
         #if canImport(CDNNL)

@@ -65,9 +65,14 @@ public final class Sequential: Layer {
 
     public func forward(_ input: consuming Tensor, phase: Phase) -> Tensor {
         var x = input
-        for (index, entry) in layers.enumerated() where !rectifiedPools.contains(index) {
+        var pooledAlready = -1  // the max-pool an int8 convolution has just run with its ReLU
+        for (index, entry) in layers.enumerated() where !rectifiedPools.contains(index) && index != pooledAlready {
             let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
-            if index > 0, rectifiedPools.contains(index - 1), let pool = entry.layer as? MaxPool2D {
+            if phase == .inference, let conv = entry.layer as? Conv2D, rectifiedPools.contains(index + 1),
+               let pool = layers[index + 2].layer as? MaxPool2D, let y = conv.inferencePooled(x, by: pool) {
+                x = y
+                pooledAlready = index + 2
+            } else if index > 0, rectifiedPools.contains(index - 1), let pool = entry.layer as? MaxPool2D {
                 x = pool.forward(consume x, phase: phase, rectifying: true)
             } else {
                 x = entry.layer.forward(consume x, phase: phase)

@@ -37,6 +37,28 @@ final class FusionTests: XCTestCase {
         }
     }
 
+    #if canImport(CDNNL)
+    /// An int8 convolution, its ReLU and a 2×2 max-pool run as one step (the kernel's NHWC output
+    /// pooled straight into NCHW) give what the three give one by one; other pools are not fused.
+    func testInt8ConvolutionReLUAndPoolMatchTheLayersOneByOne() {
+        var g = SeededGenerator(seed: 12)
+        for (height, width, pool) in [(10, 12, MaxPool2D(size: 2)), (9, 11, MaxPool2D(size: 2)), (10, 12, MaxPool2D(size: 3, stride: 2, padding: 1))] {
+            let conv = Conv2D(inputChannels: 3, outputChannels: 12, kernelSize: 3, padding: .same, generator: &g)
+            conv.bias!.value = Initializer.uniform(shape: [12], limit: 0.2, using: &g)
+            var x = Initializer.uniform(shape: [4, 3, height, width], limit: 1, using: &g)
+            x.scalars = x.scalars.map(abs)
+            conv.int8 = Int8Weights(quantizing: conv.weight.value, inputMaximum: 1)
+            let chain = Sequential([("conv", conv), ("relu", ReLU()), ("pool", pool)])
+            let y = chain(x)
+            let expected = pool.forward(ReLU().forward(conv.forward(x, phase: .inference), phase: .inference), phase: .inference)
+            XCTAssertEqual(y.shape, expected.shape)
+            XCTAssertEqual(y.scalars, expected.scalars, "\(height)×\(width), pool \(pool.size)/\(pool.stride)")
+            XCTAssertGreaterThan(y.scalars.filter { $0 > 0 }.count, y.count / 4)
+            XCTAssertGreaterThan(y.scalars.filter { $0 == 0 }.count, 0, "some windows have no positive value")
+        }
+    }
+    #endif
+
     /// Only a ReLU directly before a max-pool is fused, inside nested chains too.
     func testOnlyAdjacentPairsAreFused() {
         let chain = Sequential([("pool_a", MaxPool2D(size: 2)), ("relu_a", ReLU()), ("flat", Flatten()),
