@@ -65,6 +65,9 @@ final class Operand {
     private let persistent: Bool
     private var blockedBytes = 0
     private var scratch: UnsafeMutableRawPointer?
+    /// For a blocked output whose only blocking is by channel (nChw8c, nChw16c): the block and the
+    /// channel count padded to it.
+    private(set) var channelBlocking: (block: Int, paddedChannels: Int)?
 
     /// `scale`: the input's reorder multiplies by it (int8 quantization of activations).
     init(plain plainDescriptor: dnnl_memory_desc_t, wanted: UnsafePointer<dnnl_memory_desc_t>? = nil, output: Bool,
@@ -75,6 +78,10 @@ final class Operand {
         check(dnnl_memory_create(&plain, &p, engine, nil), "memory_create")
         guard let wanted, dnnl_memory_desc_equal(&p, wanted) == 0 else { return }
         blockedBytes = dnnl_memory_desc_get_size(wanted)
+        let blocking = wanted.pointee.format_desc.blocking
+        if wanted.pointee.format_kind == dnnl_blocked, wanted.pointee.ndims == 4, blocking.inner_nblks == 1, blocking.inner_idxs.0 == 1 {
+            channelBlocking = (Int(blocking.inner_blks.0), Int(wanted.pointee.padded_dims.1))
+        }
         // DNNL_MEMORY_ALLOCATE (-1) when kept, else no memory (a handle is set per call).
         check(dnnl_memory_create(&blocked, wanted, engine, persistent ? UnsafeMutableRawPointer(bitPattern: -1) : nil), "memory_create")
         var descriptor: dnnl_primitive_desc_t?
@@ -115,6 +122,12 @@ final class Operand {
         check(dnnl_memory_set_data_handle(plain, pointer), "set_data_handle")
         return toPlain == nil ? plain : blocked
     }
+
+    /// The blocked copy as a primitive's output, read at `scratchPointer` (no reorder to the plain buffer).
+    var blockedOutput: dnnl_memory_t? { blocked }
+
+    /// The blocked copy's memory while it is borrowed (between `borrowScratch` and `returnScratch`).
+    var scratchPointer: UnsafeRawPointer? { scratch.map { UnsafeRawPointer($0) } }
 
     /// Reorders a blocked output back into the plain buffer.
     func finish(on stream: dnnl_stream_t?) {
@@ -313,6 +326,25 @@ public final class DNNLConvolution {
         check(dnnl_stream_wait(stream), "stream_wait")
     }
 
+    /// The forward pass with the output left in the kernel's channel-blocked layout (nChw8c or
+    /// nChw16c), handed to `body` with its block and padded channel count; false (nothing run) when
+    /// the kernel writes another layout.
+    public func forwardBlocked(x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
+                               _ body: (_ y: UnsafePointer<Float>, _ block: Int, _ paddedChannels: Int) -> Void) -> Bool {
+        guard let (block, padded) = destination.channelBlocking, backward == nil else { return false }
+        let operands = [source, weights, destination]
+        operands.forEach { $0.borrowScratch() }
+        defer { operands.forEach { $0.returnScratch() } }
+        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: source.input(x, on: stream)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights.input(w, on: stream)),
+                         dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination.blockedOutput)]
+        if hasBias, let b { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: bias.input(b, on: stream))) }
+        run(forwardPrimitive, on: stream, arguments)
+        check(dnnl_stream_wait(stream), "stream_wait")
+        body(destination.scratchPointer!.assumingMemoryBound(to: Float.self), block, padded)
+        return true
+    }
+
     /// The backward pass for input x [N, C, H, W] (the last `forward`'s) and output gradient dy
     /// [N, K, P, Q]: dw [K, C, R, S] and db [K] (overwritten), and dx [N, C, H, W] unless nil.
     /// dy is reordered once for both primitives when they want it in the same layout, and x not at
@@ -371,12 +403,30 @@ public final class DNNLInferencePool: @unchecked Sendable {
                         x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>) {
         let key = Key(batch: batch, outputChannels: outputChannels, geometry: geometry, hasBias: bias != nil, precision: precision)
-        let convolution = lock.withLock { () -> DNNLConvolution? in
+        let convolution = checkOut(key)
+        convolution.forward(x: x, weights: weights, bias: bias, y: y)
+        checkIn(key, convolution)
+    }
+
+    /// `DNNLConvolution.forwardBlocked` on an object of this shape that no other caller is using.
+    public func forwardBlocked(batch: Int, geometry: ConvGeometry, outputChannels: Int, precision: Precision = .fp32,
+                               x: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               _ body: (_ y: UnsafePointer<Float>, _ block: Int, _ paddedChannels: Int) -> Void) -> Bool {
+        let key = Key(batch: batch, outputChannels: outputChannels, geometry: geometry, hasBias: bias != nil, precision: precision)
+        let convolution = checkOut(key)
+        defer { checkIn(key, convolution) }
+        return convolution.forwardBlocked(x: x, weights: weights, bias: bias, body)
+    }
+
+    private func checkOut(_ key: Key) -> DNNLConvolution {
+        lock.withLock { () -> DNNLConvolution? in
             guard let i = idle.lastIndex(where: { $0.key == key }) else { return nil }
             return idle.remove(at: i).convolution
-        } ?? DNNLConvolution(batch: batch, geometry: geometry, outputChannels: outputChannels, hasBias: bias != nil, training: false,
-                             precision: precision)
-        convolution.forward(x: x, weights: weights, bias: bias, y: y)
+        } ?? DNNLConvolution(batch: key.batch, geometry: key.geometry, outputChannels: key.outputChannels, hasBias: key.hasBias,
+                             training: false, precision: key.precision)
+    }
+
+    private func checkIn(_ key: Key, _ convolution: DNNLConvolution) {
         lock.withLock {
             idle.append((key, convolution))
             if idle.count > capacity { idle.removeFirst(idle.count - capacity) }

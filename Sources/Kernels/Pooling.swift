@@ -119,3 +119,32 @@ public func maxPool2x2RectifiedNHWC(_ x: UnsafePointer<Float>, batch: Int, heigh
         }
     }
 }
+
+/// The rectifying 2×2 max-pool (stride 2, floor size) of channel-blocked input x (oneDNN's nChw8c or
+/// nChw16c: [N, K/block, H, W, block], K padded to `paddedChannels`) written as NCHW y [N, K, H/2, W/2],
+/// in the same comparisons as the NCHW kernel: a convolution's blocked output pooled without a reorder.
+public func maxPool2x2RectifiedBlocked(_ x: UnsafePointer<Float>, batch: Int, channels: Int, paddedChannels: Int, block: Int,
+                                       height: Int, width: Int, into y: UnsafeMutablePointer<Float>) {
+    let rows = height / 2, columns = width / 2, plane = rows * columns, blocks = paddedChannels / block
+    parallelFor(batch * blocks) { items in
+        for item in items {
+            let (n, b) = item.quotientAndRemainder(dividingBy: blocks)
+            let source = x + item * height * width * block
+            let valid = min(block, channels - b * block)
+            let out = y + (n * channels + b * block) * plane
+            for p in 0..<rows {
+                for q in 0..<columns {
+                    let a = source + ((2 * p) * width + 2 * q) * block, bb = a + block
+                    let c = a + width * block, d = c + block
+                    let target = out + p * columns + q
+                    for k in 0..<valid {
+                        let upper = bb[k] > a[k] ? bb[k] : a[k]
+                        let lower = d[k] > c[k] ? d[k] : c[k]
+                        let best = lower > upper ? lower : upper
+                        target[k * plane] = best > 0 || best.isNaN ? best : 0
+                    }
+                }
+            }
+        }
+    }
+}

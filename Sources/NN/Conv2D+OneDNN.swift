@@ -43,6 +43,24 @@ extension Conv2D {
         return y
     }
 
+    /// The fp32 inference pass followed by ReLU and a 2×2 max-pool: the pool reads the kernel's
+    /// channel-blocked output and writes NCHW (nil when the kernel writes another layout).
+    func inferOneDNNPooled(_ x: Tensor, _ g: ConvGeometry) -> Tensor? {
+        let n = x.shape[0]
+        var y = Tensor.uninitialized([n, outputChannels, g.outputHeight / 2, g.outputWidth / 2])
+        let done = x.scalars.withUnsafeBufferPointer { xp in
+        weight.value.scalars.withUnsafeBufferPointer { wp in
+        y.scalars.withUnsafeMutableBufferPointer { yp in
+        withBias { bp in
+            DNNLInferencePool.shared.forwardBlocked(batch: n, geometry: g, outputChannels: outputChannels, x: xp.baseAddress!,
+                                                    weights: wp.baseAddress!, bias: bp) { blocked, block, padded in
+                maxPool2x2RectifiedBlocked(blocked, batch: n, channels: outputChannels, paddedChannels: padded, block: block,
+                                           height: g.outputHeight, width: g.outputWidth, into: yp.baseAddress!)
+            }
+        }}}}
+        return done ? y : nil
+    }
+
     /// The int8 inference pass followed by ReLU and a 2×2 max-pool: the kernel writes NHWC and the
     /// pool reads it there, writing NCHW, so the output never goes through a reorder.
     func inferInt8Pooled(_ x: Tensor, _ g: ConvGeometry, _ int8: Int8Weights) -> Tensor {

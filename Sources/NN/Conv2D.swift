@@ -134,13 +134,16 @@ public final class Conv2D: Layer {
         return y
     }
 
-    /// The inference pass followed by ReLU and `pool`, as one step, when this layer runs int8 and
-    /// `pool` is a 2×2 max-pool of stride 2 (nil otherwise: run the three one by one).
+    /// The inference pass followed by ReLU and `pool`, as one step, when this layer runs on oneDNN
+    /// (int8, or fp32) and `pool` is a 2×2 max-pool of stride 2 (nil otherwise: run the three one by one).
     func inferencePooled(_ x: Tensor, by pool: MaxPool2D) -> Tensor? {
         #if canImport(CDNNL)
-        guard let int8, ConvolutionBackend.current == .oneDNN, pool.size == 2, pool.stride == 2, pool.padding == 0,
+        guard ConvolutionBackend.current == .oneDNN, pool.size == 2, pool.stride == 2, pool.padding == 0,
               x.rank == 4, x.shape[1] == inputChannels else { return nil }
-        return inferInt8Pooled(x, geometry(for: x.shape), int8)
+        Int8Quantization.observe(self, x)
+        if let int8 { return inferInt8Pooled(x, geometry(for: x.shape), int8) }
+        guard Arithmetic.current == .fp32 else { return nil }
+        return inferOneDNNPooled(x, geometry(for: x.shape))
         #else
         return nil
         #endif

@@ -41,13 +41,24 @@ final class FusionTests: XCTestCase {
     /// An int8 convolution, its ReLU and a 2×2 max-pool run as one step (the kernel's NHWC output
     /// pooled straight into NCHW) give what the three give one by one; other pools are not fused.
     func testInt8ConvolutionReLUAndPoolMatchTheLayersOneByOne() {
+        checkConvolutionReLUAndPool(int8: true)
+    }
+
+    /// The same for fp32: the pool reads the kernel's channel-blocked output (nChw8c or nChw16c,
+    /// channels padded to the block) and writes NCHW.
+    func testFP32ConvolutionReLUAndPoolMatchTheLayersOneByOne() {
+        checkConvolutionReLUAndPool(int8: false)
+    }
+
+    private func checkConvolutionReLUAndPool(int8: Bool) {
         var g = SeededGenerator(seed: 12)
-        for (height, width, pool) in [(10, 12, MaxPool2D(size: 2)), (9, 11, MaxPool2D(size: 2)), (10, 12, MaxPool2D(size: 3, stride: 2, padding: 1))] {
-            let conv = Conv2D(inputChannels: 3, outputChannels: 12, kernelSize: 3, padding: .same, generator: &g)
+        for (height, width, pool, channels) in [(10, 12, MaxPool2D(size: 2), 12), (9, 11, MaxPool2D(size: 2), 1),
+                                                (8, 8, MaxPool2D(size: 2), 32), (10, 12, MaxPool2D(size: 3, stride: 2, padding: 1), 3)] {
+            let conv = Conv2D(inputChannels: channels, outputChannels: 12, kernelSize: 3, padding: .same, generator: &g)
             conv.bias!.value = Initializer.uniform(shape: [12], limit: 0.2, using: &g)
-            var x = Initializer.uniform(shape: [4, 3, height, width], limit: 1, using: &g)
+            var x = Initializer.uniform(shape: [4, channels, height, width], limit: 1, using: &g)
             x.scalars = x.scalars.map(abs)
-            conv.int8 = Int8Weights(quantizing: conv.weight.value, inputMaximum: 1)
+            if int8 { conv.int8 = Int8Weights(quantizing: conv.weight.value, inputMaximum: 1) }
             let chain = Sequential([("conv", conv), ("relu", ReLU()), ("pool", pool)])
             let y = chain(x)
             let expected = pool.forward(ReLU().forward(conv.forward(x, phase: .inference), phase: .inference), phase: .inference)

@@ -6,8 +6,8 @@
 #  1. seed-cnn training: seconds per epoch (median of the epochs after the
 #     first, a warm-up), inference images/s at batch 256, batch-1 latency,
 #     test accuracy, and Swift's epoch time over the faster of PyTorch and Keras;
-#  2. inference of the Swift run's weights in every precision: Swift fp32 and
-#     bf16, PyTorch fp32 and bf16 autocast, onnxruntime fp32 and int8 (the same
+#  2. inference of the Swift run's weights in every precision: Swift fp32,
+#     bf16 and int8 (fashion quantize), PyTorch fp32 and bf16 autocast, onnxruntime fp32 and int8 (the same
 #     weights exported to ONNX, static quantization calibrated on CALIBRATE
 #     training images: inference_compare.py);
 #  3. one resnet20-w2 training step at batch 128, fp32 and bf16: Swift
@@ -28,6 +28,7 @@
 #   VENV=/work/venv   Python venv (made/completed by setup_venv.sh)
 #   CALIBRATE=1000    training images for the int8 activation ranges
 #   SKIP_PRECISION=1  only table 1 (the training comparison of issue 4)
+#   WEIGHTS=W         only table 2 (inference by precision), on the seed-cnn weights W
 #
 # Smoke test:  EPOCHS=1 THREADS=1 TRAIN_IMAGES=2000 TEST_IMAGES=512 \
 #              LATENCY_CALLS=100 bash benchmarks/reference/compare.sh
@@ -42,6 +43,7 @@ LATENCY_CALLS="${LATENCY_CALLS:-}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 CALIBRATE="${CALIBRATE:-1000}"
 SKIP_PRECISION="${SKIP_PRECISION:-0}"
+WEIGHTS="${WEIGHTS:-}"
 VENV="${VENV:-/work/venv}"
 PY="$VENV/bin/python"
 FASHION=.build/release/fashion
@@ -73,6 +75,7 @@ fi
 if [[ -n "$TEST_IMAGES" ]]; then py_extra+=(--test-images "$TEST_IMAGES"); fi
 if [[ -n "$LATENCY_CALLS" ]]; then py_extra+=(--latency-calls "$LATENCY_CALLS"); fi
 
+if [[ -z "$WEIGHTS" ]]; then
 # --- Swift ---------------------------------------------------------------------
 # Epoch time from real training (history.csv), test accuracy from `evaluate`,
 # inference throughput and latency from `fashion bench` (same measurements as the
@@ -144,18 +147,26 @@ best_ips = max(runs[1:], key=lambda r: r["inference_images_per_second"])
 print(f"inference images/s Swift / fastest of the two ({best_ips['framework']}): "
       f"{runs[0]['inference_images_per_second'] / best_ips['inference_images_per_second']:.2f}")
 EOF
+fi
 [[ "$SKIP_PRECISION" == 1 ]] && exit 0
+weights="${WEIGHTS:-$tmp/swift/last.safetensors}"
 
 # --- Inference in every precision, on the Swift run's weights -------------------
 echo
 echo "== inference by precision: fashion evaluate/bench --precision, inference_compare.py --calibrate $CALIBRATE"
 for precision in fp32 bf16; do
-    "$FASHION" evaluate --weights "$tmp/swift/last.safetensors" --json --threads "$THREADS" \
+    "$FASHION" evaluate --weights "$weights" --json --threads "$THREADS" \
         --precision "$precision" >"$tmp/eval_$precision.json" || { echo "error: evaluate $precision failed" >&2; exit 1; }
     "$FASHION" bench --json --steps 1 --threads "$THREADS" --precision "$precision" >"$tmp/bench_$precision.json" \
         || { echo "error: bench $precision failed" >&2; exit 1; }
 done
-"$PY" "$REF/inference_compare.py" --weights "$tmp/swift/last.safetensors" --threads "$THREADS" \
+"$FASHION" quantize --weights "$weights" --calibrate "$CALIBRATE" --out "$tmp/int8.safetensors" \
+    --threads "$THREADS" >"$tmp/quantize.txt" || { echo "error: quantize failed" >&2; exit 1; }
+"$FASHION" evaluate --weights "$tmp/int8.safetensors" --json --threads "$THREADS" >"$tmp/eval_int8.json" \
+    || { echo "error: evaluate int8 failed" >&2; exit 1; }
+"$FASHION" bench --json --steps 1 --threads "$THREADS" --weights "$tmp/int8.safetensors" >"$tmp/bench_int8.json" \
+    || { echo "error: bench int8 failed" >&2; exit 1; }
+"$PY" "$REF/inference_compare.py" --weights "$weights" --threads "$THREADS" \
     --calibrate "$CALIBRATE" --json >"$tmp/inference.json" 2>"$tmp/inference.log" \
     || { cat "$tmp/inference.log" >&2; exit 1; }
 python3 - "$tmp" <<'EOF'
@@ -166,6 +177,9 @@ for precision in ("fp32", "bf16"):
     bench = json.load(open(f"{tmp}/bench_{precision}.json"))["report"]
     rows.append((f"swift {precision}", bench["inferenceImagesPerSecond"],
                  json.load(open(f"{tmp}/eval_{precision}.json"))["accuracy"], bench["precisionImplementation"]))
+bench = json.load(open(f"{tmp}/bench_int8.json"))["report"]
+rows.append(("swift int8", bench["inferenceImagesPerSecond"], json.load(open(f"{tmp}/eval_int8.json"))["accuracy"],
+             "int8: " + ", ".join(bench["int8Layers"])))
 others = json.load(open(f"{tmp}/inference.json"))
 rows += [(r["framework"], r["images_per_second"], r["test_accuracy"], "") for r in others["rows"]]
 print(f"{'inference (batch 256)':<24} {'images/s':>9} {'test acc':>9}")
@@ -173,7 +187,12 @@ for name, ips, acc, how in rows:
     print(f"{name:<24} {ips:>9.0f} {acc:>9.4f}" + (f"   ({how})" if how else ""))
 best = max((r for r in rows if "fp32" in r[0] and not r[0].startswith("swift")), key=lambda r: r[1])
 print(f"\nSwift fp32 / fastest other fp32 ({best[0]}): {rows[0][1] / best[1]:.2f}")
+int8 = {name: ips for name, ips, _, _ in rows if "int8" in name}
+if "onnxruntime int8" in int8:
+    print(f"Swift int8 / onnxruntime int8: {int8['swift int8'] / int8['onnxruntime int8']:.2f}")
 EOF
+
+[[ -n "$WEIGHTS" ]] && exit 0
 
 # --- resnet20-w2 training steps, fp32 and bf16 ----------------------------------
 echo
