@@ -94,35 +94,10 @@ private func maxPool2x2(_ input: UnsafePointer<Float>, width: Int, rows: Int, co
     }
 }
 
-/// The rectifying 2×2 max-pool (stride 2, floor size) of NHWC input x [N, H, W, C] written as NCHW
-/// y [N, C, H/2, W/2]: ReLU then pool, in the same comparisons as the NCHW kernel, so it gives the
-/// same numbers. It lets a convolution whose kernel writes NHWC skip the reorder to NCHW.
-public func maxPool2x2RectifiedNHWC(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
-                                    into y: UnsafeMutablePointer<Float>) {
-    let rows = height / 2, columns = width / 2, plane = rows * columns
-    parallelFor(batch) { images in
-        for n in images {
-            let image = x + n * height * width * channels, out = y + n * channels * plane
-            for p in 0..<rows {
-                for q in 0..<columns {
-                    let a = image + ((2 * p) * width + 2 * q) * channels, b = a + channels
-                    let c = a + width * channels, d = c + channels
-                    let target = out + p * columns + q
-                    for k in 0..<channels {
-                        let upper = b[k] > a[k] ? b[k] : a[k]
-                        let lower = d[k] > c[k] ? d[k] : c[k]
-                        let best = lower > upper ? lower : upper
-                        target[k * plane] = best > 0 || best.isNaN ? best : 0
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// The rectifying 2×2 max-pool (stride 2, floor size) of channel-blocked input x (oneDNN's nChw8c or
-/// nChw16c: [N, K/block, H, W, block], K padded to `paddedChannels`) written as NCHW y [N, K, H/2, W/2],
-/// in the same comparisons as the NCHW kernel: a convolution's blocked output pooled without a reorder.
+/// nChw16c: [N, K/block, H, W, block], K padded to `paddedChannels`; NHWC is one block of all K)
+/// written as NCHW y [N, K, H/2, W/2]: ReLU then pool, in the same comparisons as the NCHW kernel,
+/// so it gives the same numbers. A convolution's output is pooled where its kernel wrote it, without a reorder.
 public func maxPool2x2RectifiedBlocked(_ x: UnsafePointer<Float>, batch: Int, channels: Int, paddedChannels: Int, block: Int,
                                        height: Int, width: Int, into y: UnsafeMutablePointer<Float>) {
     let rows = height / 2, columns = width / 2, plane = rows * columns, blocks = paddedChannels / block

@@ -36,7 +36,7 @@ extension Conv2D {
         int8.values.withUnsafeBufferPointer { wp in
         y.scalars.withUnsafeMutableBufferPointer { yp in
         withBias { bp in
-            int8Primitives.with(batch: x.shape[0], make: {
+            int8Slot.primitives.with(batch: x.shape[0], make: {
                 DNNLInt8Primitive(batch: x.shape[0], geometry: g, outputChannels: outputChannels, hasBias: bias != nil, scales: int8.scales)
             }) { $0.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: bp, y: yp.baseAddress!) }
         }}}}
@@ -72,11 +72,12 @@ extension Conv2D {
         nhwc.withUnsafeMutableBufferPointer { cp in
         y.scalars.withUnsafeMutableBufferPointer { yp in
         withBias { bp in
-            int8Primitives.with(batch: n, nhwc: true, make: {
+            int8Slot.primitives.with(batch: n, nhwc: true, make: {
                 DNNLInt8Primitive(batch: n, geometry: g, outputChannels: outputChannels, hasBias: bias != nil, scales: int8.scales,
                                   nhwcOutput: true)
             }) { $0.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: bp, y: cp.baseAddress!) }
-            maxPool2x2RectifiedNHWC(cp.baseAddress!, batch: n, height: p, width: q, channels: outputChannels, into: yp.baseAddress!)
+            maxPool2x2RectifiedBlocked(cp.baseAddress!, batch: n, channels: outputChannels, paddedChannels: outputChannels,
+                                       block: outputChannels, height: p, width: q, into: yp.baseAddress!)
         }}}}}
         return y
     }

@@ -56,20 +56,14 @@ public final class Conv2D: Layer {
     /// True when `workspace` still holds the im2col columns of the whole last training batch.
     var columnsKept = false
 
+    /// The int8 form for inference and its primitives.
+    let int8Slot = Int8Slot()
     /// The int8 form for inference, when the weights came from `fashion quantize` (nil: fp32).
-    public var int8: Int8Weights? {
-        didSet {
-            #if canImport(CDNNL)
-            int8Primitives.removeAll()  // made with the old scales
-            #endif
-        }
-    }
+    public var int8: Int8Weights? { get { int8Slot.weights } set { int8Slot.weights = newValue } }
 
     #if canImport(CDNNL)
     /// oneDNN primitives per training input shape (Conv2D+OneDNN.swift).
     var primitives: [[Int]: DNNLConvolution] = [:]
-    /// int8 inference primitives by batch size (their scales are this layer's).
-    let int8Primitives = DNNLInt8Pool()
     #endif
 
     /// A convolution with Glorot-uniform weights and zero biases, as Keras's `Conv2D`.

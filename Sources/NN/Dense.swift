@@ -11,18 +11,10 @@ public final class Dense: Layer {
     private var input: Tensor?
     /// With bf16, the last training forward pass's rounded weights, so backward does not round them again.
     private var roundedWeights: Tensor?
+    /// The int8 form for inference and its primitives.
+    private let int8Slot = Int8Slot()
     /// The int8 form for inference, when the weights came from `fashion quantize` (nil: fp32).
-    public var int8: Int8Weights? {
-        didSet {
-            #if canImport(CDNNL)
-            int8Primitives.removeAll()  // made with the old scales
-            #endif
-        }
-    }
-    #if canImport(CDNNL)
-    /// int8 inference primitives by batch size (their scales are this layer's).
-    private let int8Primitives = DNNLInt8Pool()
-    #endif
+    public var int8: Int8Weights? { get { int8Slot.weights } set { int8Slot.weights = newValue } }
 
     /// A layer with Glorot-uniform weights and zero biases, as Keras's `Dense`.
     public init(inputFeatures: Int, outputFeatures: Int, generator: inout SeededGenerator) {
@@ -84,7 +76,7 @@ public final class Dense: Layer {
         int8.values.withUnsafeBufferPointer { wp in
         bias.value.scalars.withUnsafeBufferPointer { bp in
         y.scalars.withUnsafeMutableBufferPointer { yp in
-            int8Primitives.with(batch: n, make: {
+            int8Slot.primitives.with(batch: n, make: {
                 DNNLInt8Primitive(batch: n, inputs: inputFeatures, outputs: outputFeatures, scales: int8.scales)
             }) { $0.forward(x: xp.baseAddress!, weights: wp.baseAddress!, bias: bp.baseAddress!, y: yp.baseAddress!) }
         }}}}

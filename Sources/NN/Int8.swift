@@ -41,3 +41,20 @@ public struct Int8Weights: Sendable, Equatable {
         return values.indices.map { Float(values[$0]) / scales.weightScales[$0 / per] }
     }
 }
+
+/// A layer's int8 form and the oneDNN primitives made for it, which are dropped when it changes
+/// (their scales and reordered weights are those of the old form).
+final class Int8Slot: @unchecked Sendable {
+    /// The int8 form (nil: the layer runs fp32).
+    var weights: Int8Weights? {
+        didSet {
+            #if canImport(CDNNL)
+            primitives.removeAll()
+            #endif
+        }
+    }
+    #if canImport(CDNNL)
+    /// int8 inference primitives by batch size and output layout.
+    let primitives = DNNLInt8Pool()
+    #endif
+}
