@@ -79,8 +79,12 @@ final class Operand {
         guard let wanted, dnnl_memory_desc_equal(&p, wanted) == 0 else { return }
         blockedBytes = dnnl_memory_desc_get_size(wanted)
         let blocking = wanted.pointee.format_desc.blocking
-        if wanted.pointee.format_kind == dnnl_blocked, wanted.pointee.ndims == 4, blocking.inner_nblks == 1, blocking.inner_idxs.0 == 1 {
-            channelBlocking = (Int(blocking.inner_blks.0), Int(wanted.pointee.padded_dims.1))
+        let (block, dims) = (blocking.inner_blks.0, wanted.pointee.padded_dims)
+        let strides = blocking.strides
+        // [N][C / block][H][W][block], densely packed (aBcd8b, aBcd16b; NHWC is acdb, not this)
+        if wanted.pointee.format_kind == dnnl_blocked, wanted.pointee.ndims == 4, blocking.inner_nblks == 1, blocking.inner_idxs.0 == 1,
+           strides.3 == block, strides.2 == dims.3 * block, strides.1 == dims.2 * dims.3 * block, strides.0 == dims.1 * dims.2 * dims.3 {
+            channelBlocking = (Int(block), Int(dims.1))
         }
         // DNNL_MEMORY_ALLOCATE (-1) when kept, else no memory (a handle is set per call).
         check(dnnl_memory_create(&blocked, wanted, engine, persistent ? UnsafeMutableRawPointer(bitPattern: -1) : nil), "memory_create")
