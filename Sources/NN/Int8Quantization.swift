@@ -62,8 +62,10 @@ public enum Int8Quantization {
                 report.keptFP32 = "one input channel (oneDNN's int8 kernel is slower there)"
             } else if range.minimum < 0 {
                 report.keptFP32 = String(format: "negative inputs (down to %.3g)", range.minimum)
-            } else if range.maximum <= 0 {
-                report.keptFP32 = "no positive input in the calibration images"
+            } else if !range.maximum.isFinite || !(range.maximum > 0) {
+                report.keptFP32 = range.maximum > 0 ? "infinite inputs" : "no positive input in the calibration images"
+            } else if !layer.weight.value.scalars.allSatisfy(\.isFinite) {
+                report.keptFP32 = "weights that are not finite numbers"
             } else {
                 layer.int8 = Int8Weights(quantizing: layer.weight.value, inputMaximum: range.maximum)
             }

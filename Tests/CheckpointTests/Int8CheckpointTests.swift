@@ -85,4 +85,22 @@ final class Int8CheckpointTests: XCTestCase {
         expectRefusal({ $0.tensors[ModelCheckpoint.optimizerPrefix + "features.3.bias.m"] = Tensor(shape: [32], scalars: Array(repeating: 0, count: 32)) },
                       "an int8 file holds no optimizer state")
     }
+
+    func testLayersThatCannotTakeInt8StayFP32() {
+        var g = SeededGenerator(seed: 5)
+        let first = Dense(inputFeatures: 4, outputFeatures: 8, generator: &g), second = Dense(inputFeatures: 8, outputFeatures: 3, generator: &g)
+        let model = Sequential([("first", first), ("relu", ReLU()), ("second", second)])
+        func kept(_ x: [Float]) -> [String?] {
+            Int8Quantization.quantize(model, calibration: [Tensor(shape: [2, 4], scalars: x)]).map(\.keptFP32)
+        }
+        XCTAssertEqual(kept([0.1, 0.2, 0.3, 0.4, 1, 0, 0.5, 0.25]), [nil, nil])
+        XCTAssertNotNil(first.int8)
+        XCTAssertEqual(kept([0.1, -0.2, 0.3, 0.4, 1, 0, 0.5, 0.25])[0], "negative inputs (down to -0.2)")
+        XCTAssertNil(first.int8, "quantizing again starts from fp32")
+        XCTAssertEqual(kept(Array(repeating: 0, count: 8))[0], "no positive input in the calibration images")
+        XCTAssertEqual(kept([.infinity, 0.2, 0.3, 0.4, 1, 0, 0.5, 0.25])[0], "infinite inputs")
+        second.weight.value.scalars[3] = .nan
+        XCTAssertEqual(kept([0.1, 0.2, 0.3, 0.4, 1, 0, 0.5, 0.25]), [nil, "weights that are not finite numbers"])
+        XCTAssertNil(second.int8)
+    }
 }
