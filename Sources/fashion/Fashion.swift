@@ -29,6 +29,27 @@ struct Fashion: AsyncParsableCommand {
         }
     }
 
+    /// Foundation's file errors (a folder that cannot be made, a file that cannot be read) as the
+    /// path and the system's reason; their own description is a dump of the error object.
+    static func fileMessage(for error: Error) -> String? {
+        guard let error = error as? CocoaError else { return nil }
+        let path = error.filePath ?? error.url?.path
+        let reason: String
+        if let underlying = error.underlying as NSError?, underlying.domain == NSPOSIXErrorDomain {
+            reason = String(cString: strerror(Int32(underlying.code)))
+        } else {
+            switch error.code {
+            case .fileNoSuchFile, .fileReadNoSuchFile: reason = "No such file or directory"
+            case .fileWriteFileExists: reason = "a file of that name is in the way"
+            case .fileReadNoPermission, .fileWriteNoPermission: reason = "Permission denied"
+            case .fileWriteOutOfSpace: reason = "No space left on device"
+            case .fileWriteVolumeReadOnly: reason = "Read-only file system"
+            default: reason = "file error \(error.code.rawValue)"
+            }
+        }
+        return path.map { "\($0): \(reason)" } ?? reason
+    }
+
     /// Ends the process for `error` under the exit-status contract above: help and version
     /// requests print as usual; every error is a single `Error:` line (usage errors name the
     /// command's help), then exit 1 or, for a wrong command line, 64.
@@ -36,7 +57,7 @@ struct Fashion: AsyncParsableCommand {
         if let exitCode = error as? ExitCode { Foundation.exit(exitCode.rawValue) }  // lines already printed
         let status = exitCode(for: error)
         if status == .success { exit(withError: error) }
-        let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        let message = fileMessage(for: error) ?? message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
         var line = "Error: \(message)"
         if status == .validationFailure {
             line += " (see 'fashion \(commandPath().map { "\($0) " }.joined())--help')"

@@ -69,6 +69,9 @@ final class QuantizeCommandTests: XCTestCase, RunsFashion {
         try expectUsageError(["quantize", "--weights", weights, "--out", out, "--calibrate", "many"], mentioning: "--calibrate")
         try expectFailure(["quantize", "--weights", directory.appendingPathComponent("none.safetensors").path, "--out", out],
                           mentioning: "none.safetensors")
+        // A folder that cannot be made (a file is in the way): one line naming it, not Foundation's error dump.
+        try expectFailure(["quantize", "--weights", weights, "--calibrate", "100", "--out", weights + "/int8.safetensors"], mentioning: "\(weights): ")
+        XCTAssertFalse(try run(["quantize", "--weights", weights, "--calibrate", "100", "--out", weights + "/int8.safetensors"]).stderr.contains("Domain="))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written by a refused run")
 
         // A model of a shop's own classes calibrates on photos, and says so when there are fewer than asked.
