@@ -65,7 +65,9 @@ public final class Sequential: Layer {
 
     public func forward(_ input: consuming Tensor, phase: Phase) -> Tensor {
         var x = input
-        var pooledAlready = -1  // the max-pool an int8 convolution has just run with its ReLU
+        // In inference a convolution, its ReLU and a 2×2 max-pool run as one step (the pool reads the
+        // convolution's output where its kernel wrote it; the three layers' time is the convolution's).
+        var pooledAlready = -1  // the max-pool the convolution before has just run
         for (index, entry) in layers.enumerated() where !rectifiedPools.contains(index) && index != pooledAlready {
             let start = profiling ? DispatchTime.now().uptimeNanoseconds : 0
             if phase == .inference, let conv = entry.layer as? Conv2D, rectifiedPools.contains(index + 1),
