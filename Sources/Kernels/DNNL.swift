@@ -318,15 +318,22 @@ public final class DNNLConvolution {
     /// y [N, K, P, Q] = x [N, C, H, W] ⋆ w [K, C, R, S] + b [K].
     public func forward(x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>) {
+        runForward(x: x, weights: w, bias: b, destination: destination.output(y)) { destination.finish(on: stream) }
+    }
+
+    /// Runs the forward primitive into `output` (the blocked copies borrowed for the call), then
+    /// `landed` (still with them) before waiting for the stream.
+    private func runForward(x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
+                            destination output: @autoclosure () -> dnnl_memory_t?, landed: () -> Void) {
         let operands = [source, weights, destination]
         operands.forEach { $0.borrowScratch() }
         defer { operands.forEach { $0.returnScratch() } }
         var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: source.input(x, on: stream)),
                          dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights.input(w, on: stream)),
-                         dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination.output(y))]
+                         dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: output())]
         if hasBias, let b { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: bias.input(b, on: stream))) }
         run(forwardPrimitive, on: stream, arguments)
-        destination.finish(on: stream)
+        landed()
         check(dnnl_stream_wait(stream), "stream_wait")
     }
 
@@ -336,16 +343,10 @@ public final class DNNLConvolution {
     public func forwardBlocked(x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias b: UnsafePointer<Float>?,
                                _ body: (_ y: UnsafePointer<Float>, _ block: Int, _ paddedChannels: Int) -> Void) -> Bool {
         guard let (block, padded) = destination.channelBlocking, backward == nil else { return false }
-        let operands = [source, weights, destination]
-        operands.forEach { $0.borrowScratch() }
-        defer { operands.forEach { $0.returnScratch() } }
-        var arguments = [dnnl_exec_arg_t(arg: DNNL_ARG_SRC, memory: source.input(x, on: stream)),
-                         dnnl_exec_arg_t(arg: DNNL_ARG_WEIGHTS, memory: weights.input(w, on: stream)),
-                         dnnl_exec_arg_t(arg: DNNL_ARG_DST, memory: destination.blockedOutput)]
-        if hasBias, let b { arguments.append(dnnl_exec_arg_t(arg: DNNL_ARG_BIAS, memory: bias.input(b, on: stream))) }
-        run(forwardPrimitive, on: stream, arguments)
-        check(dnnl_stream_wait(stream), "stream_wait")
-        body(destination.scratchPointer!.assumingMemoryBound(to: Float.self), block, padded)
+        runForward(x: x, weights: w, bias: b, destination: destination.blockedOutput) {
+            check(dnnl_stream_wait(stream), "stream_wait")
+            body(destination.scratchPointer!.assumingMemoryBound(to: Float.self), block, padded)
+        }
         return true
     }
 
