@@ -48,13 +48,15 @@ public enum Int8Quantization {
     /// can take it its int8 form, from the largest input it saw. Layers stay fp32 when they saw a
     /// negative input (u8 inputs cannot hold it) or have one input channel (oneDNN's int8 kernel for
     /// them is slower than its fp32 one: seed-cnn's conv_1 at batch 256, 5.9 against ~3.2 ms).
-    public static func quantize(_ model: any Layer, calibration batches: [Tensor]) -> [LayerReport] {
+    /// `outputs` sees the model's fp32 output for each calibration batch.
+    public static func quantize(_ model: any Layer, calibration batches: [Tensor],
+                                outputs: (Tensor) -> Void = { _ in }) -> [LayerReport] {
         let found = layers(model)
         for (_, layer) in found { layer.int8 = nil }
         let ranges = InputRanges()
         recorder.withLock { $0 = ranges }
         defer { recorder.withLock { $0 = nil } }
-        for batch in batches { _ = model(batch) }
+        for batch in batches { outputs(model(batch)) }
         return found.map { name, layer in
             let range = ranges.range(of: layer)
             var report = LayerReport(name: name, inputMinimum: range.minimum, inputMaximum: range.maximum, keptFP32: nil)

@@ -49,8 +49,12 @@ extension Fashion {
             let batches = stride(from: 0, to: count, by: 256).map { images.batch($0 ..< min(count, $0 + 256)).images }
             if count < calibrate { FileHandle.standardError.write(Data("note: only \(count) calibration images in \(source)\n".utf8)) }
 
-            let fp32 = predict(loaded.model, on: images).predicted
-            let layers = Int8Quantization.quantize(loaded.model, calibration: batches)
+            // The fp32 classes come from the calibration pass itself.
+            var fp32: [Int] = []
+            let layers = Int8Quantization.quantize(loaded.model, calibration: batches) { logits in
+                let classes = logits.shape[1]
+                fp32 += (0..<logits.shape[0]).map { argmax(logits.scalars[$0 * classes ..< ($0 + 1) * classes]) }
+            }
             guard layers.contains(where: { $0.keptFP32 == nil }) else {
                 throw UsageError("no layer of \(checkpoint.weights) can run int8: " + layers.map { "\($0.name): \($0.keptFP32 ?? "")" }.joined(separator: "; "))
             }
