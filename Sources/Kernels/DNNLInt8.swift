@@ -3,7 +3,7 @@
 /// round(x · inputScale) (the inputs of these models are non-negative: images, or after a ReLU),
 /// its weights to s8 per output channel as round(w · weightScales[k]).
 public struct Int8Scales: Sendable, Equatable {
-    /// u8 steps per unit of input (255 / the calibrated maximum).
+    /// u8 steps per unit of input (127 / the calibrated maximum: 7-bit inputs, see `Int8Weights`).
     public var inputScale: Float
     /// s8 steps per unit of weight, one per output channel (127 / its largest |w|).
     public var weightScales: [Float]
@@ -37,7 +37,6 @@ public final class DNNLInt8Primitive {
     /// The oneDNN implementation chosen (e.g. `jit_uni_int8:avx2`).
     public let implementation: String
 
-    /// A convolution of input [batch, C, H, W] (`geometry`) by `outputChannels` filters.
     /// A convolution of input [batch, C, H, W]; its output is NCHW, or NHWC (the kernel's own
     /// layout, no reorder) with `nhwcOutput`.
     public convenience init(batch: Int, geometry g: ConvGeometry, outputChannels: Int, hasBias: Bool, scales: Int8Scales,
