@@ -143,6 +143,7 @@ public enum Threads {
 
     private static func defaultCount() -> Int {
         #if !canImport(Accelerate)
+        BLASCore.repairFallback()
         openblas_set_num_threads(1)
         #endif
         return ProcessInfo.processInfo.activeProcessorCount

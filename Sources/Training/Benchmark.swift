@@ -52,6 +52,8 @@ public struct BenchmarkReport: Codable {
     public var precisionImplementation = Precision.current == .bf16 ? Precision.bf16Implementation : "fp32 kernels"
     /// The instruction set of the elementwise loops on this CPU (`avx512f`, `avx2`, `baseline`).
     public var elementwiseKernels = elementwiseInstructionSet
+    /// The OpenBLAS kernels of the dense layers' products (`Haswell`, `SkylakeX`, `Cooperlake`, …).
+    public var matrixKernels = BLASCore.name
     /// ReLUs that ran inside the max-pool after them (their time is in the pool's line).
     public var fusedLayers: [String] = []
     /// The checkpoint the inference figures ran (nil: the architecture's fresh weights).

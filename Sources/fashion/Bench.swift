@@ -78,7 +78,8 @@ extension Fashion {
                                 r.epochSeconds, r.steps)]
             lines.append(String(format: "arithmetic: %.2f TFLOP per epoch → %.0f GFLOP/s overall", r.epochTFLOP,
                                 r.epochTFLOP * 1000 / r.epochSeconds))
-            lines.append("precision \(r.precision) (\(r.precisionImplementation)); elementwise loops: \(r.elementwiseKernels)")
+            lines.append("precision \(r.precision) (\(r.precisionImplementation)); elementwise loops: \(r.elementwiseKernels); "
+                         + "matrix products: OpenBLAS \(r.matrixKernels) kernels")
             if !r.fusedLayers.isEmpty {
                 lines.append("fused: \(r.fusedLayers.joined(separator: ", ")) run inside the max-pool after each (time in its line)")
             }

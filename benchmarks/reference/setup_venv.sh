@@ -149,4 +149,12 @@ else
     fi
 fi
 
+# --- Part 3: onnxruntime and onnx (inference_compare.py: fp32 and int8 rows) -------
+if "$PY" -c 'import onnxruntime, onnx, onnxscript' >/dev/null 2>&1; then
+    log "onnxruntime part already complete"
+else
+    log "installing onnxruntime, onnx and onnxscript from PyPI"
+    "${PIP[@]}" onnxruntime onnx onnxscript
+fi
+
 log "venv ready: $(versions)"
