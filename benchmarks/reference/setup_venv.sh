@@ -2,7 +2,8 @@
 # Create (or reuse) a Python virtual environment with CPU PyTorch, safetensors
 # and numpy, used by scripts/make_fixtures.py and
 # benchmarks/reference/pytorch_seed_cnn.py, plus CPU TensorFlow/Keras for
-# benchmarks/reference/keras_seed_cnn.py.
+# benchmarks/reference/keras_seed_cnn.py, and onnxruntime + onnx for
+# benchmarks/reference/inference_compare.py.
 #
 # Usage:  bash benchmarks/reference/setup_venv.sh
 #         VENV=/some/where bash benchmarks/reference/setup_venv.sh
