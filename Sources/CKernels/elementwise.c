@@ -75,25 +75,6 @@ int fashion_cpu_has_bf16(void) {
 #endif
 }
 
-int fashion_cpu_has_avx512_core(void) {
-#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw")
-        && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-#else
-    return 0;
-#endif
-}
-
-int fashion_cpu_has_avx2_fma(void) {
-#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
-
 const char *fashion_ckernels_isa(void) {
 #if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
     __builtin_cpu_init();

@@ -3,10 +3,10 @@
 // Debian's OpenBLAS (0.3.21, built DYNAMIC_ARCH) picks its kernels from the CPU's family and model
 // numbers when it loads. A CPU newer than the library (an Intel Xeon of family 6, model 207, with
 // AVX-512) is unknown to it, and it falls back to its "Prescott" kernels: SSE3, about a quarter of
-// the speed (seed-cnn's fc_1 at 34–47 GFLOP/s against 145–191 with its Cooperlake kernels). oneDNN and the C loops test the instruction sets
-// themselves and are not affected. The repair asks OpenBLAS to choose again, as its documented
-// OPENBLAS_CORETYPE variable would, naming the kernels for what the CPU can run.
-import CKernels
+// the speed (seed-cnn's fc_1 at 34–47 GFLOP/s against 145–191 with its Cooperlake kernels). oneDNN
+// and the C loops test the instruction sets themselves and are not affected. The repair asks
+// OpenBLAS to choose again, as its documented OPENBLAS_CORETYPE variable would, naming the kernels
+// for what the CPU can run.
 #if canImport(CBLAS)
 import CBLAS
 import Glibc
@@ -39,11 +39,16 @@ public enum BLASCore {
 
     /// The kernel set to ask for when OpenBLAS chose one without AVX2 on a CPU that has it; nil when
     /// its choice stands (it chose AVX2 or better, the CPU has no AVX2, or the user set
-    /// OPENBLAS_CORETYPE).
-    static func replacement(current: String, userChoice: String?, avx512: Bool, bf16: Bool, avx2: Bool) -> String? {
+    /// OPENBLAS_CORETYPE). `instructionSet` is the C loops' level (`elementwiseInstructionSet`):
+    /// "avx512f" is x86-64-v4 (AVX-512 F/CD/BW/DQ/VL, what the SkylakeX kernels use), "avx2" x86-64-v3
+    /// (AVX2 + FMA, the Haswell kernels').
+    static func replacement(current: String, userChoice: String?, instructionSet: String, bf16: Bool) -> String? {
         guard userChoice == nil, withoutAVX2.contains(current.lowercased()) else { return nil }
-        if avx512 { return bf16 ? "COOPERLAKE" : "SKYLAKEX" }
-        return avx2 ? "HASWELL" : nil
+        switch instructionSet {
+        case "avx512f": return bf16 ? "COOPERLAKE" : "SKYLAKEX"
+        case "avx2": return "HASWELL"
+        default: return nil
+        }
     }
 
     /// Makes OpenBLAS choose its kernels again when it fell back to ones without AVX2 on a CPU that
@@ -51,8 +56,8 @@ public enum BLASCore {
     static func repairFallback() {
         #if canImport(CBLAS)
         let user = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
-        guard let wanted = replacement(current: chosen, userChoice: user, avx512: fashion_cpu_has_avx512_core() != 0,
-                                       bf16: fashion_cpu_has_bf16() != 0, avx2: fashion_cpu_has_avx2_fma() != 0),
+        guard let wanted = replacement(current: chosen, userChoice: user, instructionSet: elementwiseInstructionSet,
+                                       bf16: Precision.cpuHasBF16),
               let library = dlopen(nil, RTLD_NOW),
               let quit = dlsym(library, "gotoblas_dynamic_quit"),
               let choose = dlsym(library, "gotoblas_dynamic_init")

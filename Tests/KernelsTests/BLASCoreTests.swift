@@ -1,12 +1,12 @@
 @testable import Kernels
-import CKernels
 import XCTest
 
 /// OpenBLAS's kernel choice: the fallback on CPUs it does not know is replaced, nothing else is.
 final class BLASCoreTests: XCTestCase {
     func testReplacementOnlyForAFallbackOnACapableCPU() {
         func pick(_ current: String, user: String? = nil, avx512: Bool = false, bf16: Bool = false, avx2: Bool = false) -> String? {
-            BLASCore.replacement(current: current, userChoice: user, avx512: avx512, bf16: bf16, avx2: avx2)
+            BLASCore.replacement(current: current, userChoice: user,
+                                 instructionSet: avx512 ? "avx512f" : avx2 ? "avx2" : "baseline", bf16: bf16)
         }
         // What Debian's 0.3.21 picks on an Intel Xeon (family 6, model 207) with AVX-512 and BF16.
         XCTAssertEqual(pick("Prescott", avx512: true, bf16: true, avx2: true), "COOPERLAKE")
@@ -24,7 +24,7 @@ final class BLASCoreTests: XCTestCase {
         #if os(Linux)
         try XCTSkipIf(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil, "OPENBLAS_CORETYPE chooses the kernels")
         let name = BLASCore.name.lowercased()
-        if fashion_cpu_has_avx2_fma() != 0 {
+        if elementwiseInstructionSet != "baseline" {
             XCTAssertFalse(BLASCore.withoutAVX2.contains(name), "OpenBLAS runs \(name) kernels on a CPU with AVX2")
         }
         #endif

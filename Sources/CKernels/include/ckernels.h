@@ -34,12 +34,6 @@ void fashion_round_bf16(const float *x, float *y, ptrdiff_t n);
 /// Whether the CPU has AVX512-BF16 (bf16 dot products, vdpbf16ps).
 int fashion_cpu_has_bf16(void);
 
-/// Whether the CPU has the AVX-512 subsets OpenBLAS's SkylakeX kernels use (F, CD, BW, DQ, VL).
-int fashion_cpu_has_avx512_core(void);
-
-/// Whether the CPU has AVX2 and FMA (what OpenBLAS's Haswell kernels use).
-int fashion_cpu_has_avx2_fma(void);
-
 /// The name of the instruction set the loader chose for these loops ("avx512f", "avx2", "baseline").
 const char *fashion_ckernels_isa(void);
 
