@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Data", "Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "SimilarityTests", dependencies: ["Similarity", "Inference", "Checkpoint", "Data", "Tensor", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Imaging", "Training", "Inference", "Data", "TestSupport"]),
-        .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS", "TestSupport"]),
+        .testTarget(name: "ApproximateSearchTests", dependencies: ["ApproximateSearch", "CBLAS", "Kernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "PhotoDataset", "TestSupport"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing"]),
         .testTarget(name: "UploadsTests", dependencies: ["Uploads"]),

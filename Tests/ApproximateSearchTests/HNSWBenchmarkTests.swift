@@ -28,7 +28,9 @@ final class HNSWBenchmarkTests: XCTestCase {
         let latent = setting("FASHION_HNSW_LATENT", 0)
         let d = 128, k = 10, nq = 200
         HNSWIndex.threads = threads
-        openblas_set_num_threads(Int32(threads))
+        Vectors.prepareBLAS()
+        openblas_set_num_threads(Int32(threads))  // the exact search's own threads, for this measurement
+        defer { openblas_set_num_threads(1) }  // as the engine keeps it, for the tests that follow
         func say(_ line: String) { print("hnsw-bench: \(line)"); fflush(stdout) }
         func seconds(_ body: () throws -> Void) rethrows -> Double {
             let start = DispatchTime.now().uptimeNanoseconds

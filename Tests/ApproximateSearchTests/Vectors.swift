@@ -1,10 +1,15 @@
 import CBLAS
 import Foundation
+import Kernels
 import TestSupport
-
 
 /// Random vectors and exact search to measure the index against.
 enum Vectors {
+    /// Sets OpenBLAS up as the engine does before its first product (one thread, and its kernels
+    /// chosen again if it fell back to SSE3 ones): otherwise the order in which test classes run
+    /// decides whether the engine's later set-up finds OpenBLAS untouched or its thread pool in use.
+    static func prepareBLAS() { _ = Threads.count }
+
     /// `n` vectors drawn uniformly from the unit sphere in `dimension` dimensions, row-major
     /// [n, dimension] (normalised Gaussians, the Gaussians from Box–Muller pairs).
     static func randomUnit(_ n: Int, dimension: Int, seed: UInt64) -> [Float] {
@@ -38,6 +43,7 @@ enum Vectors {
         let basis = gaussians(latent * dimension, basisSeed).map { $0 / Float(latent).squareRoot() }  // [latent, dimension]
         let z = gaussians(n * latent, seed)  // [n, latent]
         var values = gaussians(n * dimension, seed ^ 0x5EED).map { 0.1 * $0 }  // noise, then + z·A
+        prepareBLAS()
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(dimension), Int32(latent),
                     1, z, Int32(latent), basis, Int32(dimension), 1, &values, Int32(dimension))
         normalise(&values, dimension: dimension)
@@ -62,6 +68,7 @@ enum Vectors {
         var ids: [Int] = []
         ids.reserveCapacity(nq * k)
         var scores = [Float](repeating: 0, count: block * n)
+        prepareBLAS()
         var start = 0
         while start < nq {
             let rows = min(block, nq - start)
