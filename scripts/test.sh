@@ -37,5 +37,6 @@ status=0
 wait "$run" || status=$?
 pkill -P "$watchdog" sleep 2>/dev/null || true  # its timer, then itself
 kill "$watchdog" 2>/dev/null || true
+wait "$watchdog" 2>/dev/null || true  # (reaped here, so the shell does not report it as "Terminated")
 [ -e "$fired" ] && exit 124
 exit "$status"
