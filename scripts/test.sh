@@ -3,7 +3,8 @@
 # Output is line-buffered, so a log shows the last test that started. A run still going after
 # FASHION_TEST_TIMEOUT seconds (default 2400: the debug build plus a suite that takes 3–5 minutes
 # on 2 cores) is taken for a hang: the test process gets SIGQUIT, on which the Swift runtime prints
-# every thread's stack, and the run stops with exit status 124.
+# the stack of the test thread (SWIFT_BACKTRACE asks for all threads), and the run stops with exit
+# status 124.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
